@@ -1,0 +1,1 @@
+"""Threads, replies, reactions, peer recommendations with NPS, moderation and search."""

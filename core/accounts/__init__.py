@@ -1,0 +1,1 @@
+"""Members, roles and API tokens: the accounts every domain builds on."""

@@ -1,0 +1,130 @@
+"""The application factory: a table of contents of register_* steps."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from importlib import import_module
+from pathlib import Path
+
+import swagger_ui_bundle
+from flask import Blueprint, Flask
+
+from config import Config, config_for
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DOMAINS = ("community", "referrals", "leads")
+
+
+def create_app(config: type[Config] | None = None, **overrides) -> Flask:
+    app = Flask(
+        "peerloop", root_path=str(PROJECT_ROOT), instance_path=str(PROJECT_ROOT / "instance"), static_folder=None
+    )
+    app.config.from_object(config or config_for())
+    app.config.update(overrides)
+    check_config(app)
+    configure_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    celery_init_app(app)
+    register_cli(app)
+    return app
+
+
+def check_config(app: Flask) -> None:
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY is not set; refusing to start without one.")
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+def configure_logging(app: Flask) -> None:
+    from core.security import RequestIdFilter
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))
+    handler.addFilter(RequestIdFilter())
+    root = logging.getLogger()
+    root.handlers = [h for h in root.handlers if not getattr(h, "peerloop", False)]
+    handler.peerloop = True
+    root.addHandler(handler)
+    root.setLevel(app.config["LOG_LEVEL"])
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def register_extensions(app: Flask) -> None:
+    import core.database  # noqa: F401  (engine tuning listeners)
+    from core.extensions import api, cors, db, limiter, login_manager, migrate
+    from core.schemas import ErrorSchema
+    from core.security import register_security
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+    cors.init_app(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}}, supports_credentials=True)
+    api.ERROR_SCHEMA = ErrorSchema
+    api.init_app(app, spec_kwargs=spec_kwargs())
+    register_security(app)
+    app.register_blueprint(swagger_assets_blueprint())
+
+
+def spec_kwargs() -> dict:
+    error = {"description": "{}", "content": {"application/json": {"schema": "ErrorSchema"}}}
+    return {
+        "components": {
+            "securitySchemes": {
+                "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "peerloop_session"},
+                "bearerAuth": {"type": "http", "scheme": "bearer"},
+                "ingestBasic": {"type": "http", "scheme": "basic", "description": "Integration key as username"},
+            },
+            "responses": {
+                "UNAUTHORIZED": {**error, "description": "Not signed in, or bad token"},
+                "FORBIDDEN": {**error, "description": "Signed in, but not allowed"},
+            },
+        }
+    }
+
+
+def swagger_assets_blueprint() -> Blueprint:
+    """Swagger UI's files from the installed package, so /api/docs works offline."""
+    return Blueprint(
+        "swagger_assets",
+        __name__,
+        static_folder=swagger_ui_bundle.swagger_ui_path,
+        static_url_path="/api/docs/assets",
+    )
+
+
+def register_blueprints(app: Flask) -> None:
+    from core.accounts.routes import blp as accounts_blp
+    from core.extensions import api
+    from core.health import health_bp
+
+    app.register_blueprint(health_bp)
+    api.register_blueprint(accounts_blp, url_prefix="/api/v1")
+    for domain in DOMAINS:
+        api.register_blueprint(import_module(f"{domain}.routes").blp, url_prefix="/api/v1")
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from core.errors import register_errorhandlers as register
+
+    register(app)
+
+
+def celery_init_app(app: Flask):
+    from core.celery import celery_init_app as init
+
+    for module in ("core", *DOMAINS):
+        import_module(f"{module}.tasks")
+    return init(app)
+
+
+def register_cli(app: Flask) -> None:
+    from core.cli import seed_demo, users_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seed_demo)
+    app.extensions["demo_seeders"] = [import_module(f"{m}.seed").seed_demo for m in ("core.accounts", *DOMAINS)]

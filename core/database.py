@@ -1,0 +1,28 @@
+"""Engine tuning that the embedded SQLite default needs to serve several workers."""
+
+import sqlite3
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+
+@sa.event.listens_for(Engine, "connect")
+def configure_sqlite(dbapi_connection, connection_record):
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    # Let SQLAlchemy own transactions (pysqlite's implicit BEGIN breaks SAVEPOINT).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@sa.event.listens_for(Engine, "begin")
+def begin_sqlite(connection):
+    if connection.dialect.name == "sqlite":
+        # IMMEDIATE takes the write lock up front, so concurrent gunicorn workers
+        # wait on busy_timeout instead of failing when a reader upgrades to writer.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

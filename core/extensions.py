@@ -1,0 +1,18 @@
+"""Extensions, unbound here and bound to the app in the factory."""
+
+from flask_cors import CORS
+from flask_limiter import Limiter
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_smorest import Api
+from flask_sqlalchemy import SQLAlchemy
+
+from core.models import Base
+from core.security import hashed_remote_address
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+login_manager = LoginManager()
+limiter = Limiter(key_func=hashed_remote_address)
+cors = CORS()
+api = Api()

@@ -1,0 +1,1 @@
+"""Activity ledger, decaying engagement scores, leads for sales, webhooks."""

@@ -1,0 +1,1 @@
+"""Background work of leads (Celery shared tasks)."""

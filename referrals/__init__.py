@@ -1,0 +1,1 @@
+"""Referral links and campaigns, click tracking, attribution and fraud controls."""

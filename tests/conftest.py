@@ -1,0 +1,238 @@
+"""Fixtures: one app and schema per session, every test inside a rolled-back transaction.
+
+Tests marked `live` talk to real processes (gunicorn, a Celery worker); they see
+committed data, so they run outside the transaction and truncate afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy import orm
+
+from config import TestConfig, database_url
+from core.accounts.models import Member
+from core.app import create_app
+from core.auth import TOKEN_PREFIX, hash_token
+from core.extensions import db
+from tests.factories import ApiTokenFactory, MemberFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+ROLES_UNDER_TEST = ("anonymous", "member", "moderator", "marketer", "sales", "admin")
+
+
+def require_service(what: str) -> None:
+    """Skip locally when a real service is not configured; in CI, fail instead."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{what} is required in CI but not configured")
+    pytest.skip(f"{what} not configured")
+
+
+@pytest.fixture(scope="session")
+def database_uri(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return database_url(url)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'peerloop-test.db'}"
+
+
+def reset_schema() -> None:
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    upgrade(directory=str(ROOT / "migrations"))
+
+
+@pytest.fixture(scope="session")
+def app(database_uri):
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_uri)
+    with app.app_context():
+        reset_schema()
+        db.engine.dispose()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def transaction(request, app):
+    """Bind every session of the test to one connection whose transaction rolls back."""
+    if request.node.get_closest_marker("live"):
+        yield
+        truncate_all(app)
+        return
+    with app.app_context():  # popped before the test: each request gets its own context
+        connection = db.engine.connect()
+    outer = connection.begin()
+    factory = orm.sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+    real_session, db.session = db.session, orm.scoped_session(factory, scopefunc=_app_ctx_id)
+    try:
+        yield connection
+    finally:
+        db.session = real_session
+        outer.rollback()
+        connection.close()
+
+
+def truncate_all(app) -> None:
+    with app.app_context():
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+            else:
+                for table in tables:
+                    connection.execute(sa.text(f"DELETE FROM {table}"))
+        db.session.remove()
+
+
+@pytest.fixture
+def app_ctx(app):
+    """An app context for service-level tests. Not with `client`: requests would share it."""
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class Auth:
+    """Members with roles, and test clients signed in as them."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def member(self, *roles: str, **fields):
+        """A committed member, detached with its attributes loaded."""
+        with self.app.app_context():
+            member = MemberFactory(roles=[r for r in roles if r != "anonymous"], **fields)
+            db.session.commit()
+            db.session.refresh(member)
+            db.session.expunge(member)
+            return member
+
+    def client(self, role_or_member="member", **fields):
+        client = self.app.test_client()
+        if role_or_member == "anonymous":
+            return client
+        member = self.member(role_or_member, **fields) if isinstance(role_or_member, str) else role_or_member
+        with client.session_transaction() as session:
+            session["_user_id"] = str(member.id)
+            session["_fresh"] = True
+        client.member = member
+        return client
+
+    def token(self, member, scopes: str = "read write") -> dict:
+        """Authorization headers carrying a fresh API token of `member`."""
+        plaintext = f"{TOKEN_PREFIX}{secrets.token_urlsafe(32)}"
+        with self.app.app_context():
+            owner = db.session.get(Member, member.id)
+            ApiTokenFactory(member=owner, token_hash=hash_token(plaintext), scope_list=scopes)
+            db.session.commit()
+        return {"Authorization": f"Bearer {plaintext}"}
+
+
+@pytest.fixture
+def auth(app):
+    return Auth(app)
+
+
+# --- real processes -------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"process exited early with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listening on {port} after {timeout}s")
+
+
+def service_env(database_uri: str, **extra) -> dict:
+    env = {**os.environ, "PEERLOOP_ENV": "test", "TEST_DATABASE_URL": database_uri, **extra}
+    env.pop("FLASK_APP", None)
+    return env
+
+
+@pytest.fixture(scope="session")
+def live_server(app, database_uri):
+    """gunicorn with two workers serving the test database, as production runs it."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+        cwd=ROOT,
+        env=service_env(database_uri),
+    )
+    try:
+        wait_for_port(port, process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def celery_worker(app, database_uri):
+    """A real Celery worker process consuming from the configured broker."""
+    broker = os.environ.get("CELERY_BROKER_URL")
+    if not broker:
+        require_service("CELERY_BROKER_URL (a Redis broker)")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "wsgi.celery_app", "worker", "--pool=solo", "--loglevel=WARNING"],
+        cwd=ROOT,
+        env=service_env(database_uri, CELERY_WORKER_REAL="1"),
+    )
+    celery_app = app.extensions["celery"]
+    try:
+        deadline = time.monotonic() + 30
+        while not celery_app.control.ping(timeout=0.5):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("Celery worker did not start")
+        yield celery_app
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.fixture
+def broker(celery_worker):
+    """Send tasks to the real worker for this test instead of running them in-process."""
+    celery_worker.conf.task_always_eager = False
+    yield celery_worker
+    celery_worker.conf.task_always_eager = True
+
+
+def wait_until(predicate, timeout: float = 15.0, interval: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s")
