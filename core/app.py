@@ -106,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
     api.register_blueprint(accounts_blp, url_prefix="/api/v1")
     for domain in DOMAINS:
         api.register_blueprint(import_module(f"{domain}.routes").blp, url_prefix="/api/v1")
+        import_module(f"{domain}.signals")  # connects the domain's signal receivers
 
 
 def register_errorhandlers(app: Flask) -> None:

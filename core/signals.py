@@ -10,3 +10,10 @@ member_signed_up = accounts_signals.signal("member-signed-up")
 member_erased = accounts_signals.signal("member-erased")
 # sender: the app; kwargs: member. Receivers return {section_name: json-able data}.
 member_export_requested = accounts_signals.signal("member-export-requested")
+
+# The activity contract between domains. Senders: "community", "referrals" (as the
+# sender argument); kwargs: member_id (int), activity_type (str, e.g. "post_created"),
+# occurred_at (aware UTC datetime), subject_type (str | None, e.g. "thread",
+# "product"), subject_id (int | None), properties (dict, JSON-able). Sent inside
+# the action's transaction, before commit; receivers write in the same session.
+activity_recorded = accounts_signals.signal("activity-recorded")

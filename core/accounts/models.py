@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -9,6 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.auth import MEMBER_TYPES, ROLES
 from core.extensions import db
 from core.models import TimestampMixin, utcnow
+
+
+def new_referral_code() -> str:
+    return secrets.token_urlsafe(8)  # 64 random bits, 11 characters
 
 
 def in_list(column: str, values: tuple[str, ...]) -> str:
@@ -25,6 +30,8 @@ class Member(UserMixin, TimestampMixin, db.Model):
     email_normalized: Mapped[str] = mapped_column(sa.String(254), unique=True)
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     display_name: Mapped[str] = mapped_column(sa.String(80))
+    # Short, unguessable, URL-safe; the member's personal referral link is /r/<referral_code>.
+    referral_code: Mapped[str] = mapped_column(sa.String(16), unique=True, default=new_referral_code)
     member_type: Mapped[str] = mapped_column(sa.String(16), default="customer")
     company: Mapped[str | None] = mapped_column(sa.String(120))
     job_title: Mapped[str | None] = mapped_column(sa.String(120))

@@ -31,6 +31,7 @@ class MemberSchema(BaseSchema):
     job_title = fields.String(dump_only=True, allow_none=True)
     bio = fields.String(dump_only=True, allow_none=True)
     roles = fields.List(fields.String(), attribute="role_names", dump_only=True)
+    referral_code = fields.String(dump_only=True)
     banned = fields.Boolean(attribute="is_banned", dump_only=True)
     created_at = fields.DateTime(dump_only=True)
 

@@ -24,6 +24,7 @@ def upgrade():
     sa.Column('email_normalized', sa.String(length=254), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=True),
     sa.Column('display_name', sa.String(length=80), nullable=False),
+    sa.Column('referral_code', sa.String(length=16), nullable=False),
     sa.Column('member_type', sa.String(length=16), nullable=False),
     sa.Column('company', sa.String(length=120), nullable=True),
     sa.Column('job_title', sa.String(length=120), nullable=True),
@@ -35,7 +36,8 @@ def upgrade():
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("member_type IN ('customer', 'fan', 'employee', 'prospect')", name=op.f('ck_members_member_type')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_members')),
-    sa.UniqueConstraint('email_normalized', name=op.f('uq_members_email_normalized'))
+    sa.UniqueConstraint('email_normalized', name=op.f('uq_members_email_normalized')),
+    sa.UniqueConstraint('referral_code', name=op.f('uq_members_referral_code'))
     )
     op.create_table('api_tokens',
     sa.Column('id', sa.Integer(), nullable=False),

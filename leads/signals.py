@@ -1,0 +1,1 @@
+"""Signals leads sends, and the receivers it connects (imported once by the factory)."""
