@@ -105,7 +105,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health_bp)
     api.register_blueprint(accounts_blp, url_prefix="/api/v1")
     for domain in DOMAINS:
-        api.register_blueprint(import_module(f"{domain}.routes").blp, url_prefix="/api/v1")
+        routes = import_module(f"{domain}.routes")
+        api.register_blueprint(routes.blp, url_prefix="/api/v1")
+        if hasattr(routes, "public_bp"):  # pages outside the API, e.g. the /r/<code> redirect
+            app.register_blueprint(routes.public_bp)
         import_module(f"{domain}.signals")  # connects the domain's signal receivers
 
 

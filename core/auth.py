@@ -42,15 +42,26 @@ def load_session_member(member_id: str):
     return member if member is not None and member.can_sign_in else None
 
 
+def presented_token(req) -> str | None:
+    """`Bearer <token>`, or HTTP Basic with the token as username (Segment's clients do this)."""
+    header = req.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return header[7:].strip() or None
+    basic = req.authorization
+    if basic is not None and basic.type == "basic" and basic.username:
+        return basic.username
+    return None
+
+
 @login_manager.request_loader
 def load_token_member(req):
-    header = req.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
+    plaintext = presented_token(req)
+    if plaintext is None:
         return None
     from core.accounts.models import ApiToken
 
     token = db.session.scalar(
-        sa.select(ApiToken).where(ApiToken.token_hash == hash_token(header[7:].strip()), ApiToken.revoked_at.is_(None))
+        sa.select(ApiToken).where(ApiToken.token_hash == hash_token(plaintext), ApiToken.revoked_at.is_(None))
     )
     if token is None or not token.member.can_sign_in:
         return None

@@ -24,7 +24,7 @@ from config import TestConfig, database_url
 from core.accounts.models import Member
 from core.app import create_app
 from core.auth import TOKEN_PREFIX, hash_token
-from core.extensions import db
+from core.extensions import db, limiter
 from tests.factories import ApiTokenFactory, MemberFactory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,7 +55,9 @@ def reset_schema() -> None:
 
 @pytest.fixture(scope="session")
 def app(database_uri):
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_uri)
+    # Limiter initialised (so `rate_limits` can switch it on) but off by default.
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_uri, RATELIMIT_ENABLED=True)
+    limiter.enabled = False
     with app.app_context():
         reset_schema()
         db.engine.dispose()
@@ -104,6 +106,16 @@ def app_ctx(app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def rate_limits(app):
+    """Turn rate limiting on (tests run with it off), with empty counters."""
+    limiter.enabled = True
+    limiter.reset()
+    yield limiter
+    limiter.reset()
+    limiter.enabled = False
 
 
 @pytest.fixture
