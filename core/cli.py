@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 import sqlalchemy as sa
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from core.accounts import services
 from core.accounts.models import Member
@@ -38,6 +38,7 @@ def create_user(email, password, display_name, roles, member_type):
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing when members already exist.")
 def seed_demo(if_empty):
     """Fill the database with a believable demo community."""

@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask, current_app, jsonify
 from sqlalchemy.exc import IntegrityError, OperationalError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ def handle_http_exception(error: HTTPException):
     data = getattr(error, "data", None) or {}
     errors = flatten_webargs_messages(data.get("messages", {})) if "messages" in data else data.get("errors")
     message = data.get("message") or error.description or error.name
-    if errors and error.code == 422:
+    if errors and error.code in (400, 422):
         fields = ", ".join(sorted(errors))
         message = f"Invalid input: {fields}."
     headers = dict(data.get("headers") or {})
@@ -120,7 +120,7 @@ def handle_operational_error(error: OperationalError):
 def handle_unexpected(error: Exception):
     rollback()
     current_app.logger.exception("unhandled error")
-    return envelope(500, InternalServerError.name, "Internal server error; quote the request_id when reporting it.")
+    return envelope(500, "Internal Server Error", "Internal server error; quote the request_id when reporting it.")
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -1,0 +1,68 @@
+"""Every revision upgrades and downgrades, and the models match the migrations.
+
+Runs the real CLI against a scratch database of the same kind as the test database.
+"""
+
+import subprocess
+import sys
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from tests.conftest import ROOT, service_env
+
+
+@pytest.fixture
+def scratch_database(database_uri, tmp_path):
+    url = make_url(database_uri)
+    if url.get_backend_name() == "sqlite":
+        yield f"sqlite:///{tmp_path / 'scratch.db'}"
+        return
+    name = f"{url.database}_migrations"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def flask_db(database: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "db", *args],
+        cwd=ROOT,
+        env=service_env(database),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def table_names(database: str) -> set[str]:
+    engine = sa.create_engine(database)
+    try:
+        return set(sa.inspect(engine).get_table_names()) - {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_downgrade_upgrade(scratch_database, app):
+    from core.extensions import db
+
+    for step in (("upgrade",), ("downgrade", "base"), ("upgrade",)):
+        result = flask_db(scratch_database, *step)
+        assert result.returncode == 0, result.stderr
+        if step[0] == "downgrade":
+            assert {t for t in table_names(scratch_database) if not t.startswith("sqlite_")} == set()
+    assert set(db.metadata.tables) <= table_names(scratch_database)
+
+
+def test_models_match_migrations(scratch_database):
+    assert flask_db(scratch_database, "upgrade").returncode == 0
+    check = flask_db(scratch_database, "check")
+    assert check.returncode == 0, check.stdout + check.stderr
