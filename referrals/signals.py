@@ -1,1 +1,19 @@
-"""Signals referrals sends, and the receivers it connects (imported once by the factory)."""
+"""Signals referrals sends, and the receivers it connects (imported once by the factory).
+
+Referrals sends core.signals.activity_recorded (sender "referrals", activity_type
+"referral_signup") to the referrer when someone they referred signs up.
+"""
+
+from flask import has_request_context, request
+
+from core.security import keyed_hash
+from core.signals import member_signed_up
+from referrals.services import attribute_signup
+
+
+@member_signed_up.connect
+def attribute_new_member(sender, member, referral_code=None, visitor_id=None, **extra):
+    """A signup from a visitor with clicks, or with an explicit code, is a referral conversion."""
+    address = request.remote_addr if has_request_context() else None
+    ip_hash = keyed_hash(address, "click-ip") if address else None
+    attribute_signup(member, referral_code=referral_code, visitor_id=visitor_id, ip_hash=ip_hash)

@@ -1,0 +1,140 @@
+"""Referral campaigns, clicks, visitors stitched to members, conversions and their stored credit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.accounts.models import Member, in_list
+from core.extensions import db
+from core.models import utcnow
+
+MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position_based")
+CONVERSION_KINDS = ("signup", "engaged", "lead", "customer")
+CHANNELS = ("link", "campaign", "share", "code")
+UA_CLASSES = ("browser", "bot", "unknown")
+# Credit is stored as an integer number of millionths, so one conversion's credit sums to exactly 1.
+CREDIT_UNIT = 1_000_000
+
+
+class Campaign(db.Model):
+    __tablename__ = "referral_campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    slug: Mapped[str] = mapped_column(sa.String(60), unique=True)
+    landing_url: Mapped[str] = mapped_column(sa.String(2000))
+    utm_source: Mapped[str | None] = mapped_column(sa.String(100))
+    utm_medium: Mapped[str | None] = mapped_column(sa.String(100))
+    utm_campaign: Mapped[str | None] = mapped_column(sa.String(100))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Click(db.Model):
+    """One visit of /r/<code>. Written on the hot path: keep it narrow."""
+
+    __tablename__ = "referral_clicks"
+    __table_args__ = (
+        sa.Index("ix_referral_clicks_visitor_id_occurred_at", "visitor_id", "occurred_at"),
+        sa.Index("ix_referral_clicks_referrer_id_occurred_at", "referrer_id", "occurred_at"),
+        sa.Index("ix_referral_clicks_ip_hash_code_occurred_at", "ip_hash", "code", "occurred_at"),
+        sa.Index("ix_referral_clicks_occurred_at", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    code: Mapped[str] = mapped_column(sa.String(16))
+    referrer_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("referral_campaigns.id", ondelete="SET NULL"))
+    visitor_id: Mapped[str | None] = mapped_column(sa.String(64))
+    channel: Mapped[str] = mapped_column(sa.String(16), default="link")
+    content: Mapped[str | None] = mapped_column(sa.String(40))
+    utm_source: Mapped[str | None] = mapped_column(sa.String(100))
+    utm_medium: Mapped[str | None] = mapped_column(sa.String(100))
+    utm_campaign: Mapped[str | None] = mapped_column(sa.String(100))
+    utm_content: Mapped[str | None] = mapped_column(sa.String(100))
+    utm_term: Mapped[str | None] = mapped_column(sa.String(100))
+    referring_host: Mapped[str | None] = mapped_column(sa.String(255))
+    ua_class: Mapped[str] = mapped_column(sa.String(8), default="unknown")
+    # keyed_hash(ip, "click-ip"): flood and self-referral checks without the address itself.
+    ip_hash: Mapped[str | None] = mapped_column(sa.String(64))
+
+
+class MemberVisitor(db.Model):
+    """A visitor cookie stitched to the member who signed up with it."""
+
+    __tablename__ = "referral_visitors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visitor_id: Mapped[str] = mapped_column(sa.String(64), index=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    ip_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    stitched_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Conversion(db.Model):
+    __tablename__ = "referral_conversions"
+    __table_args__ = (
+        sa.UniqueConstraint("member_id", "kind", name="uq_referral_conversions_member_id_kind"),
+        sa.CheckConstraint(in_list("kind", CONVERSION_KINDS), name="kind"),
+        sa.Index("ix_referral_conversions_kind_occurred_at", "kind", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The last-touch referrer: "referred by" in the discovery path and the referral tree.
+    referred_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id", ondelete="SET NULL"), index=True)
+    referral_code: Mapped[str | None] = mapped_column(sa.String(16))
+    visitor_id: Mapped[str | None] = mapped_column(sa.String(64))
+    flagged: Mapped[bool] = mapped_column(default=False)
+    flag_reasons: Mapped[str | None] = mapped_column(sa.String(200))
+
+    member: Mapped[Member] = relationship(foreign_keys=[member_id], lazy="joined")
+    referred_by: Mapped[Member | None] = relationship(foreign_keys=[referred_by_id], lazy="joined")
+
+    @property
+    def reasons(self) -> list[str]:
+        return self.flag_reasons.split() if self.flag_reasons else []
+
+
+class Touch(db.Model):
+    """A touch that led to a signup: a click, or a synthetic one for an explicit referral code."""
+
+    __tablename__ = "referral_touches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversion_id: Mapped[int] = mapped_column(sa.ForeignKey("referral_conversions.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    click_id: Mapped[int | None] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"), sa.ForeignKey("referral_clicks.id", ondelete="SET NULL")
+    )
+    occurred_at: Mapped[datetime]
+    referrer_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("referral_campaigns.id", ondelete="SET NULL"))
+    channel: Mapped[str] = mapped_column(sa.String(16))
+    utm_source: Mapped[str | None] = mapped_column(sa.String(100))
+    utm_medium: Mapped[str | None] = mapped_column(sa.String(100))
+    utm_campaign: Mapped[str | None] = mapped_column(sa.String(100))
+    content: Mapped[str | None] = mapped_column(sa.String(40))
+
+
+class Credit(db.Model):
+    """The share of one conversion given to one touch under one model (millionths)."""
+
+    __tablename__ = "referral_credits"
+    __table_args__ = (sa.CheckConstraint(in_list("model", MODELS), name="model"),)
+
+    conversion_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("referral_conversions.id", ondelete="CASCADE"), primary_key=True
+    )
+    model: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    touch_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("referral_touches.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    share: Mapped[int]

@@ -1,0 +1,8 @@
+"""Referral operations. They flush but never commit; the caller commits once.
+
+Other domains use only what this package exports (leads: record_conversion, discovery_path).
+"""
+
+from referrals.services.conversions import attribute_signup, discovery_path, record_conversion
+
+__all__ = ["attribute_signup", "discovery_path", "record_conversion"]

@@ -1,0 +1,229 @@
+"""Conversions: a referred signup (stitching the visitor), then engaged, lead and customer."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from core.accounts.models import Member
+from core.errors import ValidationFailed
+from core.extensions import db
+from core.signals import activity_recorded
+from referrals.attribution import credit_shares
+from referrals.models import MODELS, Campaign, Click, Conversion, Credit, MemberVisitor, Touch
+from referrals.services.fraud import fraud_reasons
+
+logger = logging.getLogger(__name__)
+LATER_KINDS = ("engaged", "lead", "customer")
+MAX_TOUCHES = 50  # the most recent clicks of one visitor that take part in attribution
+VISITOR_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def window_days() -> int:
+    return int(current_app.config.get("REFERRAL_WINDOW_DAYS", 30))
+
+
+def valid_visitor_id(value: str | None) -> str | None:
+    return value if value and VISITOR_ID_PATTERN.match(value) else None
+
+
+def member_for_code(code: str) -> Member:
+    member = db.session.scalar(sa.select(Member).where(Member.referral_code == code, Member.erased_at.is_(None)))
+    if member is None:
+        raise ValidationFailed("No member has this referral code.", field="referral_code")
+    return member
+
+
+def stitch_visitor(member_id: int, visitor_id: str, ip_hash: str | None, at: datetime) -> None:
+    db.session.add(MemberVisitor(visitor_id=visitor_id, member_id=member_id, ip_hash=ip_hash, stitched_at=at))
+
+
+def window_clicks(visitor_id: str, at: datetime) -> list[Click]:
+    stmt = (
+        sa.select(Click)
+        .where(
+            Click.visitor_id == visitor_id,
+            Click.occurred_at >= at - timedelta(days=window_days()),
+            Click.occurred_at <= at,
+        )
+        .order_by(Click.occurred_at.desc(), Click.id.desc())
+        .limit(MAX_TOUCHES)
+    )
+    return list(reversed(db.session.scalars(stmt).all()))
+
+
+def touch_from_click(click: Click) -> Touch:
+    return Touch(
+        click_id=click.id,
+        occurred_at=click.occurred_at,
+        referrer_id=click.referrer_id,
+        campaign_id=click.campaign_id,
+        channel=click.channel,
+        utm_source=click.utm_source,
+        utm_medium=click.utm_medium,
+        utm_campaign=click.utm_campaign,
+        content=click.content,
+    )
+
+
+def gather_touches(clicks: list[Click], referrer: Member | None, at: datetime) -> list[Touch]:
+    """Clicks in the window; an explicit code adds one touch at signup unless its owner has a click there."""
+    touches = [touch_from_click(click) for click in clicks]
+    if referrer is not None and referrer.id not in {t.referrer_id for t in touches}:
+        touches.append(Touch(click_id=None, occurred_at=at, referrer_id=referrer.id, channel="code"))
+    for position, touch in enumerate(touches):
+        touch.position = position
+    return touches
+
+
+def store_credits(conversion: Conversion, touches: list[Touch]) -> None:
+    times = [t.occurred_at for t in touches]
+    rows = [
+        {"conversion_id": conversion.id, "model": model, "touch_id": touch.id, "share": share}
+        for model in MODELS
+        for touch, share in zip(touches, credit_shares(model, times, conversion.occurred_at), strict=True)
+    ]
+    db.session.execute(sa.insert(Credit), rows)
+
+
+def attribute_signup(
+    member: Member,
+    *,
+    referral_code: str | None = None,
+    visitor_id: str | None = None,
+    ip_hash: str | None = None,
+    at: datetime | None = None,
+) -> Conversion | None:
+    """Stitch the visitor, and store the signup conversion with its touches and credit if referred."""
+    at = at or member.created_at
+    referrer = member_for_code(referral_code) if referral_code else None
+    visitor_id = valid_visitor_id(visitor_id)
+    clicks = window_clicks(visitor_id, at) if visitor_id else []
+    if visitor_id:
+        stitch_visitor(member.id, visitor_id, ip_hash, at)
+    touches = gather_touches(clicks, referrer, at)
+    if not touches:
+        db.session.flush()
+        return None
+    reasons = fraud_reasons(member, touches, clicks, visitor_id, ip_hash)
+    conversion = Conversion(
+        member_id=member.id,
+        kind="signup",
+        occurred_at=at,
+        referred_by_id=touches[-1].referrer_id,
+        referral_code=referral_code or clicks[-1].code,
+        visitor_id=visitor_id,
+        flagged=bool(reasons),
+        flag_reasons=" ".join(reasons) or None,
+    )
+    db.session.add(conversion)
+    db.session.flush()
+    for touch in touches:
+        touch.conversion_id = conversion.id
+    db.session.add_all(touches)
+    db.session.flush()
+    store_credits(conversion, touches)
+    if not reasons:
+        announce_referral_signup(conversion)
+    return conversion
+
+
+def announce_referral_signup(conversion: Conversion) -> None:
+    activity_recorded.send(
+        "referrals",
+        member_id=conversion.referred_by_id,
+        activity_type="referral_signup",
+        occurred_at=conversion.occurred_at,
+        subject_type="member",
+        subject_id=conversion.member_id,
+        properties={"conversion_id": conversion.id, "channel": "referral"},
+    )
+
+
+def signup_conversion(member_id: int) -> Conversion | None:
+    return db.session.scalar(
+        sa.select(Conversion).where(Conversion.member_id == member_id, Conversion.kind == "signup")
+    )
+
+
+def record_conversion(member_id: int, kind: str, occurred_at: datetime) -> None:
+    """A referred member became engaged, a lead or a customer. Idempotent per (member, kind).
+
+    Members who were not referred are ignored. Lead and customer conversions get
+    the signup's touches and credit (time decay depends only on the gaps between
+    touches, so the shares are the same at any later conversion time).
+    """
+    if kind not in LATER_KINDS:
+        raise ValidationFailed(f"kind must be one of {', '.join(LATER_KINDS)}.", field="kind")
+    signup = signup_conversion(member_id)
+    if signup is None or conversion_exists(member_id, kind):
+        return
+    try:
+        with db.session.begin_nested():
+            conversion = Conversion(
+                member_id=member_id,
+                kind=kind,
+                occurred_at=occurred_at,
+                referred_by_id=signup.referred_by_id,
+                referral_code=signup.referral_code,
+                visitor_id=signup.visitor_id,
+                flagged=signup.flagged,
+                flag_reasons=signup.flag_reasons,
+            )
+            db.session.add(conversion)
+            db.session.flush()
+            if kind != "engaged":
+                copy_credits(signup.id, conversion.id)
+    except IntegrityError:
+        logger.info("conversion %s of member %s was recorded concurrently", kind, member_id)
+
+
+def conversion_exists(member_id: int, kind: str) -> bool:
+    stmt = sa.select(Conversion.id).where(Conversion.member_id == member_id, Conversion.kind == kind)
+    return db.session.scalar(stmt) is not None
+
+
+def copy_credits(from_conversion_id: int, to_conversion_id: int) -> None:
+    source = sa.select(sa.literal(to_conversion_id), Credit.model, Credit.touch_id, Credit.share).where(
+        Credit.conversion_id == from_conversion_id
+    )
+    db.session.execute(
+        sa.insert(Credit).from_select(["conversion_id", "model", "touch_id", "share"], source),
+    )
+
+
+def discovery_path(member_id: int) -> dict:
+    """How a member found us: who referred them, through which code, campaign and touches."""
+    signup = signup_conversion(member_id)
+    if signup is None:
+        return {"referred_by": None, "referral_code": None, "campaign": None, "touches": [], "signup_at": None}
+    touches = db.session.scalars(
+        sa.select(Touch).where(Touch.conversion_id == signup.id).order_by(Touch.position)
+    ).all()
+    campaign_id = next((t.campaign_id for t in reversed(touches) if t.campaign_id), None)
+    campaign = db.session.get(Campaign, campaign_id) if campaign_id else None
+    referrer = signup.referred_by
+    return {
+        "referred_by": {"id": referrer.id, "display_name": referrer.display_name} if referrer else None,
+        "referral_code": signup.referral_code,
+        "campaign": {"id": campaign.id, "name": campaign.name} if campaign else None,
+        "touches": [touch_dict(t) for t in touches],
+        "signup_at": signup.occurred_at.isoformat(),
+    }
+
+
+def touch_dict(touch: Touch) -> dict:
+    return {
+        "occurred_at": touch.occurred_at.isoformat(),
+        "channel": touch.channel,
+        "utm_source": touch.utm_source,
+        "utm_medium": touch.utm_medium,
+        "utm_campaign": touch.utm_campaign,
+        "referrer_id": touch.referrer_id,
+        "content": touch.content,
+    }
