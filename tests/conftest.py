@@ -86,7 +86,8 @@ def transaction(request, app):
 
 def truncate_all(app) -> None:
     with app.app_context():
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        existing = set(sa.inspect(db.engine).get_table_names())
+        tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name in existing]
         with db.engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
