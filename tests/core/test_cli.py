@@ -8,7 +8,18 @@ from core.extensions import db
 
 def test_users_create_makes_a_member_with_roles(runner, app):
     result = runner.invoke(
-        args=["users", "create", "--email", "Boss@Example.com", "--password", "a long password", "--role", "admin", "--role", "sales"]
+        args=[
+            "users",
+            "create",
+            "--email",
+            "Boss@Example.com",
+            "--password",
+            "a long password",
+            "--role",
+            "admin",
+            "--role",
+            "sales",
+        ]
     )
     assert result.exit_code == 0, result.output
     assert "roles member, admin, sales" in result.output
@@ -27,7 +38,9 @@ def test_users_create_refuses_duplicates_and_short_passwords(runner):
 
 
 def test_users_create_rejects_unknown_role(runner):
-    result = runner.invoke(args=["users", "create", "--email", "r@example.com", "--password", "a long password", "--role", "king"])
+    result = runner.invoke(
+        args=["users", "create", "--email", "r@example.com", "--password", "a long password", "--role", "king"]
+    )
     assert result.exit_code != 0 and "king" in result.output
 
 

@@ -29,7 +29,9 @@ def test_accounts_scenario_against_gunicorn(live_server, auth):
     assert browser.get(f"{live_server}/api/v1/members").status_code == 403
     admin = auth.member("admin")
     admin_headers = auth.token(admin)
-    promoted = requests.patch(f"{live_server}/api/v1/members/{member_id}", json={"roles": ["sales"]}, headers=admin_headers)
+    promoted = requests.patch(
+        f"{live_server}/api/v1/members/{member_id}", json={"roles": ["sales"]}, headers=admin_headers
+    )
     assert promoted.json()["roles"] == ["member", "sales"]
 
     duplicate = requests.post(
@@ -37,7 +39,9 @@ def test_accounts_scenario_against_gunicorn(live_server, auth):
         json={"email": "live@example.COM", "password": "a long password", "display_name": "Again"},
     )
     assert duplicate.status_code == 409 and "email" in duplicate.json()["errors"]
-    bad = requests.post(f"{live_server}/api/v1/auth/signup", data=b"{oops", headers={"Content-Type": "application/json"})
+    bad = requests.post(
+        f"{live_server}/api/v1/auth/signup", data=b"{oops", headers={"Content-Type": "application/json"}
+    )
     assert bad.status_code == 400 and bad.json()["errors"] == {"body": ["Invalid JSON body."]}
 
     assert browser.post(f"{live_server}/api/v1/auth/logout").status_code == 204

@@ -43,7 +43,8 @@ def test_admin_sets_roles_type_and_ban(auth):
     admin = auth.client("admin")
     member = auth.member()
     response = admin.patch(
-        f"/api/v1/members/{member.id}", json={"roles": ["sales", "moderator"], "member_type": "employee", "banned": True}
+        f"/api/v1/members/{member.id}",
+        json={"roles": ["sales", "moderator"], "member_type": "employee", "banned": True},
     )
     assert response.status_code == 200
     body = response.get_json()

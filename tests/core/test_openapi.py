@@ -7,7 +7,10 @@ def test_openapi_lists_every_api_route(app, client):
     spec = client.get("/api/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")
     documented = {
-        (method.upper(), path) for path, operations in spec["paths"].items() for method in operations if method != "parameters"
+        (method.upper(), path)
+        for path, operations in spec["paths"].items()
+        for method in operations
+        if method != "parameters"
     }
     routes = {
         (method, re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule))
