@@ -1,0 +1,98 @@
+"""Leads as sales see them, and accounts."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from core.schemas import BaseSchema, PageArgsSchema
+from leads.models import LEAD_STAGES
+
+
+class LeadListArgsSchema(PageArgsSchema):
+    stage = fields.String(validate=validate.OneOf(LEAD_STAGES))
+    min_score = fields.Float(validate=validate.Range(min=-1e9, max=1e9))
+    owner = fields.Integer(
+        validate=validate.Range(min=0, max=2**31 - 1), metadata={"description": "A member id; 0 for unclaimed leads"}
+    )
+    organization = fields.String(validate=validate.Length(min=1, max=120))
+    product = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    q = fields.String(validate=validate.Length(min=1, max=100))
+    sort = fields.String(load_default="score", validate=validate.OneOf(("score", "recent")))
+
+
+class ExportArgsSchema(LeadListArgsSchema):
+    pass
+
+
+class LeadMemberSchema(BaseSchema):
+    id = fields.Integer()
+    email = fields.String()
+    display_name = fields.String()
+    member_type = fields.String()
+    organization = fields.String(allow_none=True)
+    job_title = fields.String(allow_none=True)
+
+
+class LeadSchema(BaseSchema):
+    id = fields.Integer(dump_only=True)
+    member = fields.Nested(LeadMemberSchema, dump_only=True)
+    email = fields.String(attribute="member.email", dump_only=True)
+    score = fields.Float(attribute="current_score", dump_only=True)
+    engagement = fields.Float(dump_only=True)
+    fit = fields.Float(dump_only=True)
+    stage = fields.String(dump_only=True)
+    owner_id = fields.Integer(dump_only=True, allow_none=True)
+    organization = fields.String(attribute="score.organization", dump_only=True, allow_none=True)
+    created_at = fields.DateTime(dump_only=True)
+    claimed_at = fields.DateTime(dump_only=True, allow_none=True)
+    last_activity_at = fields.DateTime(dump_only=True, allow_none=True)
+
+
+class ContributionSchema(BaseSchema):
+    activity_type = fields.String(metadata={"description": "An activity type, or 'fit' for the fit points"})
+    count = fields.Integer()
+    points = fields.Float()
+
+
+class RecentActivitySchema(BaseSchema):
+    activity_type = fields.String()
+    occurred_at = fields.DateTime()
+    source = fields.String()
+    subject_type = fields.String(allow_none=True)
+    subject_id = fields.Integer(allow_none=True)
+    points = fields.Float()
+
+
+class ProductInterestSchema(BaseSchema):
+    product_id = fields.Integer()
+    name = fields.String(allow_none=True)
+    activities = fields.Integer()
+    points = fields.Float()
+
+
+class NoteSchema(BaseSchema):
+    id = fields.Integer()
+    author_id = fields.Integer(allow_none=True)
+    body = fields.String()
+    created_at = fields.DateTime()
+
+
+class LeadDetailSchema(LeadSchema):
+    contributions = fields.List(fields.Nested(ContributionSchema), dump_only=True)
+    recent_activities = fields.List(fields.Nested(RecentActivitySchema), dump_only=True)
+    discovery = fields.Dict(dump_only=True, allow_none=True)
+    product_interest = fields.List(fields.Nested(ProductInterestSchema), dump_only=True)
+    notes = fields.List(fields.Nested(NoteSchema), dump_only=True)
+
+
+class LeadUpdateSchema(BaseSchema):
+    status = fields.String(validate=validate.OneOf(LEAD_STAGES))
+    owner_id = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=2**31 - 1))
+    note = fields.String(validate=validate.Length(min=1, max=5000))
+
+
+class AccountSchema(BaseSchema):
+    organization = fields.String()
+    score = fields.Float()
+    members = fields.Integer()
+    leads = fields.Integer()

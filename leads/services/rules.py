@@ -1,0 +1,119 @@
+"""Scoring rules: defaults, the rules in force, fit rules as one SQL expression."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from core.accounts.models import Member
+from core.extensions import db
+from core.models import utcnow
+from leads.models import MemberScore, ScoringRules
+from leads.services.common import days_since_unix, insert_ignoring_conflicts
+
+RULES_ID = 1
+# The fixed epoch E the stored sums are relative to; a rescore moves it to its own day.
+DEFAULT_EPOCH_DAYS = days_since_unix(datetime(2026, 1, 1, tzinfo=UTC))
+FREE_MAIL_DOMAINS = (
+    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com", "yahoo.com",
+    "icloud.com", "me.com", "aol.com", "proton.me", "protonmail.com", "gmx.com", "gmx.de", "web.de",
+    "mail.com", "yandex.com", "zoho.com", "fastmail.com", "hey.com",
+)  # fmt: skip
+DEFAULT_RULES = {
+    "weights": {
+        "thread_created": 5.0,
+        "post_created": 3.0,
+        "reaction_given": 1.0,
+        "reaction_received": 2.0,
+        "answer_accepted": 10.0,
+        "recommendation_made": 8.0,
+        "recommendation_endorsed": 3.0,
+        "content_shared": 4.0,
+        "referral_signup": 10.0,
+        "page_viewed": 1.0,
+        "pricing_viewed": 8.0,
+        "demo_requested": 30.0,
+        "email_unsubscribed": -10.0,
+    },
+    "daily_caps": {"reaction_given": 10, "page_viewed": 20},
+    "half_life_days": 30.0,
+    "thresholds": {"engaged": 10.0, "mql": 40.0},
+    "fit_rules": [
+        {"attribute": "email_domain", "operator": "eq", "value": "business", "points": 10.0},
+        {"attribute": "job_title", "operator": "contains", "value": ["head", "director", "vp", "chief"], "points": 5.0},
+        {"attribute": "company_size", "operator": "gte", "value": 50, "points": 5.0},
+    ],
+}
+RESCORE_KEYS = ("weights", "daily_caps", "half_life_days", "fit_rules")
+
+
+def current_rules(*, for_scoring: bool = False) -> ScoringRules:
+    """The single rules row (made on first use). Scoring takes a shared lock on it, so a
+    rescore's swap (which updates it) never interleaves with an incremental update."""
+    stmt = sa.select(ScoringRules).where(ScoringRules.id == RULES_ID)
+    if for_scoring:
+        stmt = stmt.with_for_update(read=True)
+    rules = db.session.scalar(stmt)
+    if rules is None:
+        values = {"config": DEFAULT_RULES, "epoch_days": DEFAULT_EPOCH_DAYS, "updated_at": utcnow()}
+        insert_ignoring_conflicts(ScoringRules.__table__, {"id": RULES_ID, **values, "active_config": DEFAULT_RULES})
+        rules = db.session.scalar(stmt)
+    return rules
+
+
+def decay_factor(rules: ScoringRules, at: datetime | None = None) -> float:
+    """2^(−(t − E)/H): engagement now = S · this factor, the same for every member."""
+    days = days_since_unix(at or utcnow())
+    return 2.0 ** (-(days - rules.epoch_days) / rules.active_config["half_life_days"])
+
+
+def needs_rescore(old: dict, new: dict) -> bool:
+    return any(old.get(key) != new.get(key) for key in RESCORE_KEYS)
+
+
+def merged(config: dict) -> dict:
+    return {**copy.deepcopy(DEFAULT_RULES), **copy.deepcopy(config)}
+
+
+def keywords(value) -> list[str]:
+    items = value if isinstance(value, list) else str(value).split(",")
+    return [str(item).strip().lower() for item in items if str(item).strip()]
+
+
+def email_domain_is_free():
+    return sa.or_(*[Member.email_normalized.like(f"%@{domain}") for domain in FREE_MAIL_DOMAINS])
+
+
+def rule_condition(rule: dict):
+    attribute, operator, value = rule["attribute"], rule["operator"], rule["value"]
+    if attribute == "member_type":
+        values = value if isinstance(value, list) else [value]
+        return Member.member_type.not_in(values) if operator == "neq" else Member.member_type.in_(values)
+    if attribute == "job_title":
+        title = sa.func.lower(sa.func.coalesce(Member.job_title, ""))
+        matches = sa.or_(*[title.contains(word, autoescape=True) for word in keywords(value)] or [sa.false()])
+        return sa.not_(matches) if operator == "neq" else matches
+    if attribute == "email_domain":
+        free = email_domain_is_free()
+        wants_free = (value == "free_mail") != (operator == "neq")
+        return free if wants_free else sa.not_(free)
+    size = MemberScore.company_size
+    number = float(value)
+    comparisons = {"gte": size >= number, "lte": size <= number, "eq": size == number, "neq": size != number}
+    return sa.and_(size.is_not(None), comparisons[operator])
+
+
+def fit_expression(fit_rules: list[dict]):
+    """Σ points of matching rules, over `members` joined with `lead_scores`."""
+    terms = [sa.case((rule_condition(rule), float(rule["points"])), else_=0.0) for rule in fit_rules]
+    return sum(terms[1:], terms[0]) if terms else sa.literal(0.0)
+
+
+def matched_rules(member_id: int, fit_rules: list[dict]) -> int:
+    conditions = [sa.case((rule_condition(rule), 1), else_=0) for rule in fit_rules]
+    if not conditions:
+        return 0
+    stmt = sa.select(sum(conditions[1:], conditions[0])).select_from(Member).join(MemberScore)
+    return db.session.scalar(stmt.where(Member.id == member_id)) or 0

@@ -1,0 +1,230 @@
+"""What sales work with: ranked lists, the why of a score, claiming and moving leads, accounts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+
+from core.accounts.models import Member
+from core.auth import has_role
+from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from core.extensions import db
+from core.models import utcnow
+from core.pagination import decode_cursor, encode_cursor
+from leads.models import Activity, Lead, LeadNote, MemberScore
+from leads.services.common import days_since_unix, discovery_path, product_names, record_conversion
+from leads.services.rules import current_rules, decay_factor, matched_rules
+
+RECENT_ACTIVITIES = 10
+CURSOR_AT = sa.literal(0.0, type_=sa.Float)  # the instant a list was first read, kept across pages
+
+
+class LeadAlreadyClaimed(Conflict):
+    """Another seller owns this lead."""
+
+
+def score_expression(factor: float):
+    return MemberScore.engagement_sum * factor + MemberScore.fit
+
+
+def filtered_leads(filters: dict, factor: float) -> sa.Select:
+    score = score_expression(factor)
+    stmt = sa.select(Lead, score.label("current_score")).join(MemberScore, MemberScore.member_id == Lead.member_id)
+    stmt = stmt.join(Member, Member.id == Lead.member_id)
+    if filters.get("stage"):
+        stmt = stmt.where(Lead.stage == filters["stage"])
+    if filters.get("min_score") is not None:
+        stmt = stmt.where(score >= filters["min_score"])
+    if filters.get("owner") is not None:
+        stmt = stmt.where(Lead.owner_id.is_(None) if filters["owner"] == 0 else Lead.owner_id == filters["owner"])
+    if filters.get("organization"):
+        stmt = stmt.where(MemberScore.organization == filters["organization"].strip().lower())
+    if filters.get("product"):
+        interested = sa.select(Activity.id).where(
+            Activity.member_id == Lead.member_id,
+            Activity.subject_type == "product",
+            Activity.subject_id == filters["product"],
+        )
+        stmt = stmt.where(interested.exists())
+    if filters.get("q"):
+        pattern = f"%{filters['q'].lower()}%"
+        stmt = stmt.where(
+            sa.or_(
+                Member.email_normalized.like(pattern),
+                sa.func.lower(Member.display_name).like(pattern),
+                MemberScore.organization.like(pattern),
+            )
+        )
+    return stmt
+
+
+def list_leads(*, limit: int, cursor: str | None, sort: str = "score", **filters):
+    """Keyset pages; by score, every page uses the decay factor of the first page's instant."""
+    rules = current_rules()
+    at = utcnow()
+    key_columns = [score_expression(1.0), Lead.id, CURSOR_AT] if sort == "score" else [Lead.created_at, Lead.id]
+    boundary = decode_cursor(cursor, key_columns) if cursor else None
+    if boundary is not None and sort == "score":
+        at = datetime.fromtimestamp(boundary[2] * 86400.0, tz=at.tzinfo)
+    factor = decay_factor(rules, at)
+    stmt = filtered_leads(filters, factor)
+    order = [score_expression(factor), Lead.id] if sort == "score" else [Lead.created_at, Lead.id]
+    if boundary is not None:
+        literals = [sa.literal(value, type_=column.type) for value, column in zip(boundary[:2], order, strict=True)]
+        stmt = stmt.where(sa.tuple_(*order) < sa.tuple_(*literals))
+    rows = db.session.execute(stmt.order_by(*[c.desc() for c in order]).limit(limit + 1)).all()
+    leads = [with_score(lead, score, factor) for lead, score in rows[:limit]]
+    if len(rows) <= limit:
+        return leads, None
+    last = leads[-1]
+    values = [last.current_score, last.id, days_since_unix(at)] if sort == "score" else [last.created_at, last.id]
+    return leads, encode_cursor(values)
+
+
+def with_score(lead: Lead, score: float, factor: float) -> Lead:
+    lead.current_score = score
+    lead.engagement = lead.score.engagement_sum * factor
+    lead.fit = lead.score.fit
+    lead.last_activity_at = lead.score.last_activity_at
+    lead.member.organization = lead.score.organization
+    return lead
+
+
+def get_lead(lead_id: int) -> Lead:
+    lead = db.session.get(Lead, lead_id)
+    if lead is None:
+        raise NotFound("No such lead.")
+    factor = decay_factor(current_rules())
+    return with_score(lead, lead.score.engagement_sum * factor + lead.score.fit, factor)
+
+
+def lead_detail(lead_id: int) -> Lead:
+    """The lead with its why: contributions (summing to the score), recent activity, discovery, products."""
+    lead = get_lead(lead_id)
+    rules = current_rules()
+    factor = decay_factor(rules)
+    by_type = db.session.execute(
+        sa.select(Activity.activity_type, sa.func.count(Activity.id), sa.func.sum(Activity.decayed))
+        .where(Activity.member_id == lead.member_id)
+        .group_by(Activity.activity_type)
+    ).all()
+    contributions = [
+        {"activity_type": kind, "count": count, "points": total * factor} for kind, count, total in by_type
+    ]
+    fit_count = matched_rules(lead.member_id, rules.active_config["fit_rules"])
+    contributions.append({"activity_type": "fit", "count": fit_count, "points": lead.fit})
+    lead.contributions = sorted(contributions, key=lambda c: -abs(c["points"]))
+    lead.current_score = sum(c["points"] for c in contributions)
+    lead.recent_activities = recent_activities(lead.member_id, factor)
+    lead.discovery = discovery_path(lead.member_id)
+    lead.product_interest = product_interest(lead.member_id, factor)
+    return lead
+
+
+def recent_activities(member_id: int, factor: float) -> list[dict]:
+    rows = db.session.scalars(
+        sa.select(Activity)
+        .where(Activity.member_id == member_id)
+        .order_by(Activity.occurred_at.desc(), Activity.id.desc())
+        .limit(RECENT_ACTIVITIES)
+    )
+    return [
+        {
+            "activity_type": a.activity_type,
+            "occurred_at": a.occurred_at,
+            "source": a.source,
+            "subject_type": a.subject_type,
+            "subject_id": a.subject_id,
+            "points": a.decayed * factor,
+        }
+        for a in rows
+    ]
+
+
+def product_interest(member_id: int, factor: float) -> list[dict]:
+    rows = db.session.execute(
+        sa.select(Activity.subject_id, sa.func.count(Activity.id), sa.func.sum(Activity.decayed))
+        .where(Activity.member_id == member_id, Activity.subject_type == "product")
+        .group_by(Activity.subject_id)
+    ).all()
+    names = product_names([product_id for product_id, *_ in rows])
+    items = [
+        {"product_id": pid, "name": names.get(pid), "activities": count, "points": total * factor}
+        for pid, count, total in rows
+    ]
+    return sorted(items, key=lambda item: (-item["points"], item["product_id"]))
+
+
+def may_work_on(lead: Lead, actor: Member) -> None:
+    if lead.owner_id not in (None, actor.id) and not has_role(actor, "admin"):
+        raise Forbidden("This lead belongs to another seller.")
+
+
+def change_stage(lead: Lead, stage: str) -> None:
+    from leads.signals import lead_status_changed
+
+    if stage == lead.stage:
+        return
+    previous, lead.stage = lead.stage, stage
+    lead.updated_at = utcnow()
+    db.session.flush()
+    if stage == "won":
+        record_conversion(lead.member_id, "customer", lead.updated_at)
+    lead_status_changed.send(current_app._get_current_object(), lead=lead, previous=previous)
+
+
+def claim_lead(lead: Lead, actor: Member) -> Lead:
+    """Take the lead: you own it, and a fresh MQL becomes SAL."""
+    if lead.owner_id is not None and lead.owner_id != actor.id:
+        raise LeadAlreadyClaimed("Someone else has already claimed this lead.")
+    lead.owner_id, lead.claimed_at = actor.id, lead.claimed_at or utcnow()
+    if lead.stage == "mql":
+        change_stage(lead, "sal")
+    db.session.flush()
+    return lead
+
+
+def update_lead(lead: Lead, changes: dict, actor: Member) -> Lead:
+    may_work_on(lead, actor)
+    if "owner_id" in changes:
+        lead.owner_id = changes["owner_id"] and seller(changes["owner_id"]).id
+        lead.claimed_at = utcnow() if lead.owner_id else None
+    if changes.get("status"):
+        change_stage(lead, changes["status"])
+    if changes.get("note"):
+        lead.notes.append(LeadNote(author_id=actor.id, body=changes["note"].strip()))
+    db.session.flush()
+    return lead
+
+
+def seller(member_id: int) -> Member:
+    member = db.session.get(Member, member_id)
+    if member is None or member.erased_at is not None or not has_role(member, "sales"):
+        raise ValidationFailed("The owner must be a member with the sales or admin role.", field="owner_id")
+    return member
+
+
+def rank_accounts(*, limit: int, cursor: str | None):
+    """Organisations by combined score (Σ S · factor + Σ fit), employees left out."""
+    factor = decay_factor(current_rules())
+    score = (sa.func.sum(MemberScore.engagement_sum) * factor + sa.func.sum(MemberScore.fit)).label("score")
+    lead_count = sa.func.count(Lead.id).label("leads")
+    stmt = (
+        sa.select(MemberScore.organization, score, sa.func.count(MemberScore.member_id).label("members"), lead_count)
+        .join(Member, Member.id == MemberScore.member_id)
+        .outerjoin(Lead, Lead.member_id == MemberScore.member_id)
+        .where(MemberScore.organization.is_not(None), Member.member_type != "employee")
+        .group_by(MemberScore.organization)
+    )
+    if cursor:
+        boundary = decode_cursor(cursor, [sa.literal(0.0, type_=sa.Float), MemberScore.organization])
+        stmt = stmt.having(sa.tuple_(score, MemberScore.organization) < sa.tuple_(*map(sa.literal, boundary)))
+    rows = db.session.execute(stmt.order_by(score.desc(), MemberScore.organization.desc()).limit(limit + 1)).all()
+    items = [
+        {"organization": row.organization, "score": row.score, "members": row.members, "leads": row.leads}
+        for row in rows[:limit]
+    ]
+    next_cursor = encode_cursor([items[-1]["score"], items[-1]["organization"]]) if len(rows) > limit else None
+    return items, next_cursor
