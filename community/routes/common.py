@@ -1,0 +1,38 @@
+"""The community blueprint and what its views share: the viewer and per-member rate limits."""
+
+from flask import current_app
+from flask_login import current_user
+
+from core.auth import Blueprint
+from core.extensions import limiter
+from core.security import hashed_remote_address
+
+blp = Blueprint(
+    "community",
+    __name__,
+    description="Threads, replies, reactions, peer recommendations with NPS, moderation and search.",
+)
+
+
+def viewer():
+    """The signed-in member, or None for anonymous readers."""
+    return current_user._get_current_object() if current_user.is_authenticated else None
+
+
+def member_key() -> str:
+    """Rate-limit per member (views check sign-in first, so there always is one)."""
+    member_id = current_user.get_id() if current_user.is_authenticated else None
+    return f"member:{member_id}" if member_id else hashed_remote_address()
+
+
+def post_limit() -> str:
+    return current_app.config.get("RATELIMIT_POST", "30 per minute")
+
+
+def flag_limit() -> str:
+    return current_app.config.get("RATELIMIT_FLAG", "20 per hour")
+
+
+# Threads and replies share one budget per member.
+posting_limit = limiter.shared_limit(post_limit, scope="community-posting", key_func=member_key)
+flagging_limit = limiter.limit(flag_limit, key_func=member_key)

@@ -1,0 +1,35 @@
+"""Public profiles, the leaderboard and search."""
+
+from community import services
+from community.routes.common import blp
+from community.schemas import (
+    ContentSearchArgsSchema,
+    ContentSearchHitSchema,
+    PublicProfileSchema,
+    ReputationEntrySchema,
+)
+from core.pagination import page, page_schema
+from core.schemas import PageArgsSchema
+
+
+@blp.route("/members/<int:member_id>", methods=["GET"])
+@blp.response(200, PublicProfileSchema)
+def get_profile(member_id):
+    """A member's public profile with reputation"""
+    return services.public_profile(member_id)
+
+
+@blp.route("/leaderboard", methods=["GET"])
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, page_schema(ReputationEntrySchema))
+def leaderboard(args):
+    """Members by reputation"""
+    return page(*services.leaderboard(**args))
+
+
+@blp.route("/search", methods=["GET"])
+@blp.arguments(ContentSearchArgsSchema, location="query")
+@blp.response(200, page_schema(ContentSearchHitSchema))
+def search(args):
+    """Search thread titles and post bodies, best match first"""
+    return page(*services.search(**args))

@@ -1,0 +1,100 @@
+"""The catalogue, peer recommendations, endorsements, NPS, sharing recommendations."""
+
+from flask_login import current_user
+
+from community import services
+from community.routes.common import blp
+from community.schemas import (
+    NpsSchema,
+    ProductListArgsSchema,
+    ProductSchema,
+    ProductUpdateSchema,
+    RecommendationSchema,
+    ShareLinkSchema,
+)
+from core.extensions import db
+from core.pagination import page, page_schema
+from core.schemas import PageArgsSchema
+
+
+@blp.route("/products", methods=["GET"])
+@blp.arguments(ProductListArgsSchema, location="query")
+@blp.response(200, page_schema(ProductSchema))
+def list_products(args):
+    """The brand's products"""
+    return page(*services.list_products(**args))
+
+
+@blp.route("/products", methods=["POST"])
+@blp.login_required("marketer")
+@blp.arguments(ProductSchema)
+@blp.response(201, ProductSchema)
+def create_product(data):
+    """Add a product to the catalogue"""
+    product = services.create_product(**data)
+    db.session.commit()
+    return product
+
+
+@blp.route("/products/<int:product_id>", methods=["GET"])
+@blp.response(200, ProductSchema)
+def get_product(product_id):
+    """One product"""
+    return services.get_product(product_id)
+
+
+@blp.route("/products/<int:product_id>", methods=["PATCH"])
+@blp.login_required("marketer")
+@blp.arguments(ProductUpdateSchema(partial=True))
+@blp.response(200, ProductSchema)
+def update_product(changes, product_id):
+    """Change a product"""
+    product = services.update_product(services.get_product(product_id), changes)
+    db.session.commit()
+    return product
+
+
+@blp.route("/products/<int:product_id>/recommendations", methods=["GET"])
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, page_schema(RecommendationSchema))
+def list_recommendations(args, product_id):
+    """Peer recommendations of a product, newest first"""
+    return page(*services.list_recommendations(services.get_product(product_id), **args))
+
+
+@blp.route("/products/<int:product_id>/recommendations", methods=["POST"])
+@blp.login_required()
+@blp.arguments(RecommendationSchema)
+@blp.response(201, RecommendationSchema)
+def recommend(data, product_id):
+    """Recommend a product (score 0-10); posting again updates your recommendation"""
+    recommendation = services.recommend(services.get_product(product_id), current_user, **data)
+    db.session.commit()
+    return recommendation
+
+
+@blp.route("/products/<int:product_id>/nps", methods=["GET"])
+@blp.response(200, NpsSchema)
+def product_nps(product_id):
+    """Net Promoter Score of a product from its recommendations"""
+    return services.nps(services.get_product(product_id))
+
+
+@blp.route("/recommendations/<int:recommendation_id>/endorse", methods=["POST"])
+@blp.login_required()
+@blp.response(200, RecommendationSchema)
+def endorse(recommendation_id):
+    """Endorse someone's recommendation; idempotent"""
+    recommendation = services.endorse(services.get_recommendation(recommendation_id), current_user)
+    db.session.commit()
+    return recommendation
+
+
+@blp.route("/recommendations/<int:recommendation_id>/share", methods=["POST"])
+@blp.login_required()
+@blp.response(201, ShareLinkSchema)
+def share_recommendation(recommendation_id):
+    """A share link for a recommendation, carrying your referral code"""
+    link = services.share_recommendation(services.get_recommendation(recommendation_id), current_user)
+    db.session.commit()
+    return link

@@ -1,0 +1,83 @@
+"""Reactions and accepted answers: the two things reputation is made of."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from community.models import REACTION_KINDS, Post, PostReaction, Thread
+from community.services.common import (
+    bump_profile,
+    dialect_insert,
+    ensure_can_contribute,
+    increment,
+    is_moderator,
+    record_activity,
+)
+from core.accounts.models import Member
+from core.errors import Forbidden, ValidationFailed
+from core.extensions import db
+
+# Reputation points (also in docs/community.md).
+REACTION_POINTS = {"like": 1, "helpful": 3, "insightful": 2}
+ACCEPTED_ANSWER_POINTS = 15
+
+
+def add_reaction(post: Post, member: Member, kind: str) -> Post:
+    """Idempotent: reacting twice with the same kind changes nothing and records nothing."""
+    ensure_kind(kind)
+    ensure_can_contribute(member)
+    if post.author_id == member.id:
+        raise Forbidden("You cannot react to your own post.")
+    table = PostReaction.__table__
+    stmt = (
+        dialect_insert(table)
+        .values(post_id=post.id, member_id=member.id, kind=kind)
+        .on_conflict_do_nothing(index_elements=[table.c.post_id, table.c.member_id, table.c.kind])
+        .returning(table.c.id)
+    )
+    if db.session.execute(stmt).scalar() is not None:
+        apply_reaction(post, member.id, kind, +1)
+        record_activity(member.id, "reaction_given", "post", post.id, kind=kind, thread_id=post.thread_id)
+        record_activity(post.author_id, "reaction_received", "post", post.id, kind=kind, from_member_id=member.id)
+    return post
+
+
+def ensure_kind(kind: str) -> None:
+    if kind not in REACTION_KINDS:
+        raise ValidationFailed(f"Reactions are one of: {', '.join(REACTION_KINDS)}.", field="kind")
+
+
+def remove_reaction(post: Post, member: Member, kind: str) -> Post:
+    ensure_kind(kind)
+    deleted = db.session.execute(
+        sa.delete(PostReaction)
+        .where(PostReaction.post_id == post.id, PostReaction.member_id == member.id, PostReaction.kind == kind)
+        .returning(PostReaction.id)
+    ).scalar()
+    if deleted is not None:
+        apply_reaction(post, member.id, kind, -1)
+    return post
+
+
+def apply_reaction(post: Post, member_id: int, kind: str, sign: int) -> None:
+    increment(Post, post.id, **{f"{kind}_count": sign})
+    increment(Thread, post.thread_id, reaction_count=sign, score=sign)
+    bump_profile(post.author_id, reactions_received=sign, reputation=sign * REACTION_POINTS[kind])
+
+
+def accept_answer(thread: Thread, actor: Member, post_id: int) -> Thread:
+    if actor.id != thread.author_id and not is_moderator(actor):
+        raise Forbidden("Only the thread's author or a moderator may accept an answer.")
+    post = db.session.get(Post, post_id)
+    if post is None or post.thread_id != thread.id or post.is_opener or post.deleted_at or post.hidden:
+        raise ValidationFailed("post_id must be a visible reply in this thread.", field="post_id")
+    if thread.accepted_post_id == post.id:
+        return thread
+    if thread.accepted_post_id is not None:
+        previous = db.session.get(Post, thread.accepted_post_id)
+        bump_profile(previous.author_id, accepted_answers=-1, reputation=-ACCEPTED_ANSWER_POINTS)
+    thread.accepted_post_id = post.id
+    bump_profile(post.author_id, accepted_answers=1, reputation=ACCEPTED_ANSWER_POINTS)
+    record_activity(post.author_id, "answer_accepted", "post", post.id, thread_id=thread.id)
+    db.session.flush()
+    return thread

@@ -1,0 +1,191 @@
+"""Categories, threads and replies."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app
+
+from community.markdown import render_markdown
+from community.models import Category, Post, Thread, ThreadTag
+from community.services.common import (
+    bump_profile,
+    ensure_author_or_moderator,
+    ensure_can_contribute,
+    increment,
+    is_moderator,
+    record_activity,
+)
+from core.accounts.models import Member
+from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from core.extensions import db
+from core.models import utcnow
+from core.pagination import paginate
+
+REPLY_SCORE = 2  # a reply weighs two reactions in the "top" order
+THREAD_ORDERS = {
+    "latest": lambda: [Thread.pinned, Thread.created_at, Thread.id],
+    "active": lambda: [Thread.pinned, Thread.last_activity_at, Thread.id],
+    "top": lambda: [Thread.pinned, Thread.score, Thread.id],
+}
+
+
+def list_categories(*, limit: int, cursor: str | None):
+    return paginate(sa.select(Category), [Category.id], limit=limit, cursor=cursor, descending=False)
+
+
+def create_category(slug: str, name: str, description: str = "") -> Category:
+    if db.session.scalar(sa.select(Category.id).where(Category.slug == slug)) is not None:
+        raise Conflict("A category with this slug exists already.", field="slug")
+    category = Category(slug=slug, name=name.strip(), description=description.strip())
+    db.session.add(category)
+    db.session.flush()
+    return category
+
+
+def get_category(category_id: int, field: str = "category_id") -> Category:
+    category = db.session.get(Category, category_id)
+    if category is None:
+        raise ValidationFailed("No such category.", field=field)
+    return category
+
+
+def normalise_tags(tags: list[str]) -> list[str]:
+    return sorted({tag.strip().lower() for tag in tags})
+
+
+def create_thread(author: Member, *, category_id: int, title: str, body: str, tags: list[str]) -> Thread:
+    ensure_can_contribute(author)
+    get_category(category_id)
+    thread = Thread(
+        category_id=category_id,
+        author=author,
+        title=title.strip(),
+        tag_rows=[ThreadTag(tag=tag) for tag in normalise_tags(tags)],
+    )
+    db.session.add(thread)
+    db.session.flush()
+    db.session.add(
+        Post(thread_id=thread.id, author_id=author.id, is_opener=True, body=body, body_html=render_markdown(body))
+    )
+    bump_profile(author.id, thread_count=1)
+    db.session.flush()
+    db.session.refresh(thread)
+    record_activity(author.id, "thread_created", "thread", thread.id, category_id=category_id, tags=thread.tags)
+    return thread
+
+
+def visible_threads(viewer: Member | None) -> sa.Select:
+    stmt = sa.select(Thread).where(Thread.deleted_at.is_(None))
+    return stmt if is_moderator(viewer) else stmt.where(Thread.hidden.is_(False))
+
+
+def list_threads(
+    viewer, *, sort: str, limit: int, cursor: str | None, category: int | None = None, tag: str | None = None
+):
+    stmt = visible_threads(viewer)
+    if category is not None:
+        stmt = stmt.where(Thread.category_id == category)
+    if tag:
+        stmt = stmt.where(Thread.tag_rows.any(ThreadTag.tag == tag.strip().lower()))
+    return paginate(stmt, THREAD_ORDERS[sort](), limit=limit, cursor=cursor)
+
+
+def get_thread(thread_id: int, viewer: Member | None) -> Thread:
+    thread = db.session.get(Thread, thread_id)
+    if thread is None or thread.is_deleted or (thread.hidden and not is_moderator(viewer)):
+        raise NotFound("No such thread.")
+    return thread
+
+
+def update_thread(thread: Thread, actor: Member, changes: dict) -> Thread:
+    ensure_author_or_moderator(thread.author_id, actor)
+    if "category_id" in changes:
+        thread.category = get_category(changes["category_id"])
+    if "title" in changes:
+        thread.title = changes["title"].strip()
+    if "tags" in changes:
+        thread.tag_rows = [ThreadTag(tag=tag) for tag in normalise_tags(changes["tags"])]
+    if "body" in changes:
+        edit_body(thread.opening_post, changes["body"])
+    thread.updated_at = utcnow()
+    db.session.flush()
+    return thread
+
+
+def edit_body(post: Post, body: str) -> None:
+    post.body = body
+    post.body_html = render_markdown(body)
+    post.edited_at = utcnow()
+
+
+def delete_thread(thread: Thread, actor: Member) -> None:
+    ensure_author_or_moderator(thread.author_id, actor)
+    thread.deleted_at = utcnow()
+    db.session.flush()
+
+
+def visible_posts(viewer: Member | None) -> sa.Select:
+    stmt = sa.select(Post).where(Post.deleted_at.is_(None))
+    return stmt if is_moderator(viewer) else stmt.where(Post.hidden.is_(False))
+
+
+def list_posts(thread: Thread, viewer, *, limit: int, cursor: str | None):
+    stmt = visible_posts(viewer).where(Post.thread_id == thread.id)
+    return paginate(stmt, [Post.id], limit=limit, cursor=cursor, descending=False)
+
+
+def get_post(post_id: int, viewer: Member | None) -> Post:
+    post = db.session.get(Post, post_id)
+    if post is None or post.deleted_at is not None or (post.hidden and not is_moderator(viewer)):
+        raise NotFound("No such post.")
+    get_thread(post.thread_id, viewer)
+    return post
+
+
+def create_post(thread: Thread, author: Member, *, body: str, reply_to_id: int | None = None) -> Post:
+    ensure_can_contribute(author)
+    if thread.locked and not is_moderator(author):
+        raise Forbidden("This thread is locked: it takes no new replies.")
+    if reply_to_id is not None:
+        parent = db.session.get(Post, reply_to_id)
+        if parent is None or parent.thread_id != thread.id or parent.deleted_at is not None:
+            raise ValidationFailed("reply_to_id must be a post of this thread.", field="reply_to_id")
+    post = Post(
+        thread_id=thread.id, author_id=author.id, reply_to_id=reply_to_id, body=body, body_html=render_markdown(body)
+    )
+    db.session.add(post)
+    db.session.flush()
+    increment(Thread, thread.id, reply_count=1, score=REPLY_SCORE)
+    thread.last_activity_at = post.created_at
+    bump_profile(author.id, post_count=1)
+    record_activity(author.id, "post_created", "post", post.id, thread_id=thread.id)
+    db.session.flush()
+    return post
+
+
+def update_post(post: Post, actor: Member, body: str) -> Post:
+    ensure_author_or_moderator(post.author_id, actor)
+    edit_body(post, body)
+    db.session.flush()
+    return post
+
+
+def delete_post(post: Post, actor: Member) -> None:
+    ensure_author_or_moderator(post.author_id, actor)
+    if post.is_opener:
+        raise ValidationFailed("Delete the thread to remove its opening post.", field="post_id")
+    post.deleted_at = utcnow()
+    increment(Thread, post.thread_id, reply_count=-1, score=-REPLY_SCORE)
+    db.session.flush()
+
+
+def share_thread(thread: Thread, member: Member) -> dict:
+    return share("thread", thread.id, member)
+
+
+def share(kind: str, content_id: int, member: Member) -> dict:
+    """A link owned by the sharer; referrals' /r/<code> counts the click and lands on the content."""
+    content = f"{kind}-{content_id}"
+    url = f"{current_app.config['PUBLIC_SITE_URL'].rstrip('/')}/r/{member.referral_code}?content={content}"
+    record_activity(member.id, "content_shared", kind, content_id, url=url)
+    return {"url": url, "code": member.referral_code, "content": content}
