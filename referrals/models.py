@@ -115,6 +115,8 @@ class Touch(db.Model):
         sa.BigInteger().with_variant(sa.Integer(), "sqlite"), sa.ForeignKey("referral_clicks.id", ondelete="SET NULL")
     )
     occurred_at: Mapped[datetime]
+    # How long before the signup this touch happened: reports narrow the window without date arithmetic.
+    age_seconds: Mapped[int] = mapped_column(sa.BigInteger)
     referrer_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"), index=True)
     campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("referral_campaigns.id", ondelete="SET NULL"))
     channel: Mapped[str] = mapped_column(sa.String(16))

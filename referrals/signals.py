@@ -7,8 +7,8 @@ Referrals sends core.signals.activity_recorded (sender "referrals", activity_typ
 from flask import has_request_context, request
 
 from core.security import keyed_hash
-from core.signals import member_signed_up
-from referrals.services import attribute_signup
+from core.signals import member_erased, member_export_requested, member_signed_up
+from referrals.services import attribute_signup, privacy
 
 
 @member_signed_up.connect
@@ -17,3 +17,13 @@ def attribute_new_member(sender, member, referral_code=None, visitor_id=None, **
     address = request.remote_addr if has_request_context() else None
     ip_hash = keyed_hash(address, "click-ip") if address else None
     attribute_signup(member, referral_code=referral_code, visitor_id=visitor_id, ip_hash=ip_hash)
+
+
+@member_erased.connect
+def anonymise_erased_member(sender, member_id, **extra):
+    privacy.anonymise_member(member_id)
+
+
+@member_export_requested.connect
+def export_referral_data(sender, member, **extra):
+    return {"referrals": privacy.export_member(member)}

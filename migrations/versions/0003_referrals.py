@@ -95,6 +95,7 @@ def upgrade():
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('click_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('occurred_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('age_seconds', sa.BigInteger(), nullable=False),
     sa.Column('referrer_id', sa.Integer(), nullable=False),
     sa.Column('campaign_id', sa.Integer(), nullable=True),
     sa.Column('channel', sa.String(length=16), nullable=False),

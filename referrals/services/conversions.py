@@ -57,10 +57,11 @@ def window_clicks(visitor_id: str, at: datetime) -> list[Click]:
     return list(reversed(db.session.scalars(stmt).all()))
 
 
-def touch_from_click(click: Click) -> Touch:
+def touch_from_click(click: Click, at: datetime) -> Touch:
     return Touch(
         click_id=click.id,
         occurred_at=click.occurred_at,
+        age_seconds=int((at - click.occurred_at).total_seconds()),
         referrer_id=click.referrer_id,
         campaign_id=click.campaign_id,
         channel=click.channel,
@@ -73,9 +74,9 @@ def touch_from_click(click: Click) -> Touch:
 
 def gather_touches(clicks: list[Click], referrer: Member | None, at: datetime) -> list[Touch]:
     """Clicks in the window; an explicit code adds one touch at signup unless its owner has a click there."""
-    touches = [touch_from_click(click) for click in clicks]
+    touches = [touch_from_click(click, at) for click in clicks]
     if referrer is not None and referrer.id not in {t.referrer_id for t in touches}:
-        touches.append(Touch(click_id=None, occurred_at=at, referrer_id=referrer.id, channel="code"))
+        touches.append(Touch(click_id=None, occurred_at=at, age_seconds=0, referrer_id=referrer.id, channel="code"))
     for position, touch in enumerate(touches):
         touch.position = position
     return touches

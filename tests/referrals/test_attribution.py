@@ -1,0 +1,79 @@
+"""The five attribution models: exact definitions, and credit that always sums to exactly 1."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from referrals.attribution import credit_shares, to_shares
+from referrals.models import CREDIT_UNIT, MODELS
+
+CONVERTED = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def days_before(*days: float) -> list[datetime]:
+    return [CONVERTED - timedelta(days=d) for d in days]
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_one_touch_gets_everything(model):
+    assert credit_shares(model, days_before(3), CONVERTED) == [CREDIT_UNIT]
+
+
+@pytest.mark.parametrize(
+    ("model", "expected"),
+    [
+        ("first_touch", [1_000_000, 0, 0, 0]),
+        ("last_touch", [0, 0, 0, 1_000_000]),
+        ("linear", [250_000, 250_000, 250_000, 250_000]),
+        ("position_based", [400_000, 100_000, 100_000, 400_000]),
+    ],
+)
+def test_four_touches(model, expected):
+    assert credit_shares(model, days_before(20, 10, 5, 1), CONVERTED) == expected
+
+
+def test_position_based_splits_two_touches_evenly():
+    assert credit_shares("position_based", days_before(9, 2), CONVERTED) == [500_000, 500_000]
+
+
+def test_time_decay_halves_every_seven_days_before_the_conversion():
+    # Weights 2^-2, 2^-1, 2^0 for touches 14, 7 and 0 days old: 1/7, 2/7, 4/7.
+    shares = credit_shares("time_decay", days_before(14, 7, 0), CONVERTED)
+    assert shares == [142_857, 285_714, 571_429]
+
+
+def test_linear_rounding_still_sums_to_one():
+    shares = credit_shares("linear", days_before(3, 2, 1), CONVERTED)
+    assert sorted(shares) == [333_333, 333_333, 333_334] and sum(shares) == CREDIT_UNIT
+
+
+def test_a_conversion_needs_a_touch():
+    with pytest.raises(ValueError):
+        credit_shares("linear", [], CONVERTED)
+
+
+touch_ages = st.lists(st.floats(min_value=0, max_value=30, allow_nan=False), min_size=1, max_size=60)
+
+
+@given(ages=touch_ages, model=st.sampled_from(MODELS))
+def test_credit_sums_to_exactly_one_and_is_never_negative(ages, model):
+    shares = credit_shares(model, sorted(days_before(*ages)), CONVERTED)
+    assert sum(shares) == CREDIT_UNIT
+    assert len(shares) == len(ages) and all(share >= 0 for share in shares)
+
+
+@given(ages=touch_ages)
+def test_time_decay_never_gives_an_older_touch_more(ages):
+    times = sorted(days_before(*ages))
+    shares = credit_shares("time_decay", times, CONVERTED)
+    assert all(a <= b + 1 for a, b in zip(shares, shares[1:], strict=False))
+
+
+@given(st.lists(st.fractions(min_value=0, max_value=1), min_size=1, max_size=30))
+def test_rounding_keeps_the_total(weights):
+    total = sum(weights)
+    if total == 0:
+        return
+    assert sum(to_shares([w / total for w in weights])) == CREDIT_UNIT
