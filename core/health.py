@@ -28,7 +28,7 @@ def broker_status() -> str:
         return "in-process"
     try:
         with celery_app.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1, timeout=2)
+            connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=2)
         return "ok"
     except Exception:  # kombu raises many transport-specific errors
         logger.exception("health check: broker unreachable")

@@ -1,6 +1,7 @@
 """Browser-facing protections: CORS, CSRF, security headers, health."""
 
 import pytest
+from celery import Celery
 
 ALLOWED_ORIGIN = "https://app.brand.example"  # TestConfig.CORS_ORIGINS
 
@@ -73,13 +74,13 @@ def test_healthz_reports_database_and_broker(client):
     assert response.get_json() == {"status": "ok", "database": "ok", "broker": "in-process"}
 
 
-def test_healthz_fails_when_the_broker_is_unreachable(app, client):
-    celery_app = app.extensions["celery"]
-    saved = celery_app.conf.broker_url, celery_app.conf.task_always_eager
-    celery_app.conf.update(broker_url="redis://127.0.0.1:1/0", task_always_eager=False)
+def test_healthz_fails_when_the_broker_is_unreachable(app, client, monkeypatch):
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)  # Celery prefers it to its own setting
+    real = app.extensions["celery"]
+    app.extensions["celery"] = Celery(broker="redis://127.0.0.1:1/0", set_as_current=False)
     try:
         response = client.get("/healthz")
     finally:
-        celery_app.conf.update(broker_url=saved[0], task_always_eager=saved[1])
+        app.extensions["celery"] = real
     assert response.status_code == 503
     assert response.get_json()["broker"] == "unreachable"
