@@ -1,0 +1,87 @@
+"""Fixtures for the leads tests: rules set exactly, webhooks allowed to reach 127.0.0.1, a receiver."""
+
+from __future__ import annotations
+
+import copy
+import http.server
+import threading
+
+import pytest
+
+from core.extensions import db
+from leads.services import DEFAULT_RULES, current_rules
+
+RULES = {
+    "weights": {"post_created": 3.0, "thread_created": 5.0, "reaction_given": 1.0, "demo_requested": 30.0,
+                "pricing_viewed": 8.0, "page_viewed": 1.0, "email_unsubscribed": -10.0},
+    "daily_caps": {"reaction_given": 2},
+    "half_life_days": 30.0,
+    "thresholds": {"engaged": 5.0, "mql": 30.0},
+    "fit_rules": [],
+}  # fmt: skip
+
+
+def install_rules(config: dict) -> None:
+    """Put rules in force directly (no rescore): for tests that start from a known state."""
+    rules = current_rules()
+    rules.config = copy.deepcopy(config)
+    rules.active_config = copy.deepcopy(config)
+    db.session.flush()
+
+
+@pytest.fixture
+def rules(app_ctx):
+    install_rules(RULES)
+    return copy.deepcopy(RULES)
+
+
+@pytest.fixture
+def default_rules():
+    return copy.deepcopy(DEFAULT_RULES)
+
+
+@pytest.fixture
+def private_webhooks(app):
+    app.config["WEBHOOK_ALLOW_PRIVATE_URLS"] = True
+    try:
+        yield
+    finally:
+        app.config.pop("WEBHOOK_ALLOW_PRIVATE_URLS", None)
+
+
+class Receiver:
+    """A real HTTP endpoint on 127.0.0.1 recording what it is sent; answers `statuses` in turn, then 200."""
+
+    def __init__(self):
+        self.requests: list[dict] = []
+        self.statuses: list[int] = []
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802  (http.server's naming)
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.requests.append({"headers": dict(self.headers), "body": body})
+                status = receiver.statuses.pop(0) if receiver.statuses else 200
+                self.send_response(status)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    server = Receiver()
+    try:
+        yield server
+    finally:
+        server.close()

@@ -1,0 +1,142 @@
+"""POST /events and the Segment-compatible API: auth, gzip, dedup, all-or-nothing batches, identify."""
+
+import base64
+import gzip
+import json
+import zlib
+
+import pytest
+import sqlalchemy as sa
+
+from core.accounts.models import Member
+from core.extensions import db
+from leads.models import Activity, Identity, MemberScore
+from tests.leads.conftest import RULES, install_rules
+
+
+@pytest.fixture
+def ingest_headers(app, auth):
+    with app.app_context():
+        install_rules(RULES)
+        db.session.commit()
+    marketer = auth.member("marketer")
+    headers = auth.token(marketer, "ingest")
+    token = headers["Authorization"].removeprefix("Bearer ")
+    basic = base64.b64encode(f"{token}:".encode()).decode()
+    return {"bearer": headers, "basic": {"Authorization": f"Basic {basic}"}}
+
+
+def track(message_id, event="pricing_viewed", **fields):
+    return {"type": "track", "event": event, "userId": "u-1", "messageId": message_id, **fields}
+
+
+def stored(app, **where):
+    with app.app_context():
+        stmt = sa.select(Activity).filter_by(**where).order_by(Activity.id)
+        return [(a.activity_type, a.message_id, a.member_id) for a in db.session.scalars(stmt)]
+
+
+def test_segment_batch_with_basic_auth_is_stored_once(client, app, ingest_headers):
+    body = {"batch": [track("m1"), track("m2", event="demo_requested")], "sentAt": "2026-01-01T00:00:00Z"}
+    first = client.post("/api/v1/segment/v1/batch", json=body, headers=ingest_headers["basic"])
+    again = client.post("/api/v1/segment/v1/batch", json=body, headers=ingest_headers["basic"])
+    assert first.status_code == 200 and first.get_json()["stored"] == 2
+    assert again.status_code == 200 and again.get_json() == {**again.get_json(), "stored": 0, "duplicates": 2}
+    assert [row[:2] for row in stored(app)] == [("pricing_viewed", "m1"), ("demo_requested", "m2")]
+
+
+def test_gzip_bodies_are_accepted(client, app, ingest_headers):
+    raw = gzip.compress(json.dumps({"batch": [track("gz-1")]}).encode())
+    headers = {**ingest_headers["basic"], "Content-Encoding": "gzip", "Content-Type": "application/json"}
+    response = client.post("/api/v1/segment/v1/batch", data=raw, headers=headers)
+    assert response.status_code == 200, response.get_json()
+    assert [row[1] for row in stored(app)] == ["gz-1"]
+
+
+def test_broken_gzip_is_400_naming_the_body(client, app, ingest_headers):
+    headers = {**ingest_headers["basic"], "Content-Encoding": "gzip", "Content-Type": "application/json"}
+    response = client.post("/api/v1/segment/v1/batch", data=b"not gzip at all", headers=headers)
+    assert response.status_code == 400
+    assert "body" in response.get_json()["errors"]
+
+
+def test_gzip_bomb_is_413(client, app, ingest_headers):
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    bomb = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    raw = bomb.compress(b" " * (limit * 4)) + bomb.flush()
+    assert len(raw) < limit
+    headers = {**ingest_headers["basic"], "Content-Encoding": "gzip", "Content-Type": "application/json"}
+    response = client.post("/api/v1/segment/v1/batch", data=raw, headers=headers)
+    assert response.status_code == 413
+    assert response.get_json()["code"] == 413
+
+
+@pytest.mark.parametrize(
+    ("event", "field"),
+    [
+        ({"type": "track", "userId": "u", "messageId": "x"}, "batch.1.event"),
+        ({"type": "track", "event": "a", "messageId": "x"}, "batch.1.userId"),
+        ({"type": "track", "event": "a", "userId": "u"}, "batch.1.messageId"),
+        ({"type": "explode", "event": "a", "userId": "u", "messageId": "x"}, "batch.1.type"),
+        ({**track("x"), "timestamp": "yesterday"}, "batch.1.timestamp"),
+        ({**track("x"), "timestamp": "2999-01-01T00:00:00Z"}, "batch.1.timestamp"),
+        ({**track("x"), "properties": [1, 2]}, "batch.1.properties"),
+        ({**track("x"), "colour": "red"}, "batch.1.colour"),
+        ({**track("x"), "event": ""}, "batch.1.event"),
+        ({"type": "identify", "userId": "u", "messageId": "x", "traits": {"email": "nope"}}, "batch.1.traits.email"),
+    ],
+)
+def test_one_bad_event_rejects_the_whole_batch_naming_it(client, app, ingest_headers, event, field):
+    body = {"batch": [track("good-1"), event]}
+    response = client.post("/api/v1/segment/v1/batch", json=body, headers=ingest_headers["basic"])
+    assert response.status_code == 422
+    assert field in response.get_json()["errors"], response.get_json()
+    assert stored(app) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({}, "events"), ({"events": []}, "events"), ({"events": "x"}, "events"), ({"events": [{}]}, "events.0.messageId")],
+)
+def test_events_endpoint_validates(client, ingest_headers, body, field):
+    response = client.post("/api/v1/events", json=body, headers=ingest_headers["bearer"])
+    assert response.status_code == 422
+    assert field in response.get_json()["errors"]
+
+
+def test_events_endpoint_stores_track_events(client, app, ingest_headers):
+    response = client.post("/api/v1/events", json={"events": [track("e-1")]}, headers=ingest_headers["bearer"])
+    assert response.status_code == 200
+    assert response.get_json()["stored"] == 1
+
+
+def test_identify_creates_a_prospect_and_attaches_earlier_anonymous_events(client, app, ingest_headers):
+    headers = ingest_headers["basic"]
+    anonymous = {"type": "track", "event": "pricing_viewed", "anonymousId": "anon-9", "messageId": "t-1"}
+    assert client.post("/api/v1/segment/v1/track", json=anonymous, headers=headers).status_code == 200
+    identify = {
+        "anonymousId": "anon-9",
+        "userId": "crm-42",
+        "messageId": "i-1",
+        "traits": {"email": "Pat@Initech.com", "name": "Pat Lee", "title": "VP Sales", "company": {"name": "Initech"}},
+    }
+    assert client.post("/api/v1/segment/v1/identify", json=identify, headers=headers).status_code == 200
+    page = {"userId": "crm-42", "messageId": "p-1", "name": "Pricing"}
+    assert client.post("/api/v1/segment/v1/page", json=page, headers=headers).status_code == 200
+    with app.app_context():
+        member = db.session.scalar(sa.select(Member).where(Member.email_normalized == "pat@initech.com"))
+        assert (member.member_type, member.display_name, member.job_title, member.company) == (
+            "prospect", "Pat Lee", "VP Sales", "Initech",
+        )  # fmt: skip
+        assert db.session.get(Identity, ("user_id", "crm-42")).member_id == member.id
+        assert db.session.get(MemberScore, member.id).engagement_sum > 0
+    assert [row[0] for row in stored(app, member_id=member.id)] == ["pricing_viewed", "identify", "page_viewed"]
+
+
+def test_identify_links_to_an_existing_member(client, app, auth, ingest_headers):
+    existing = auth.member(email="known@acme.io")
+    identify = {"userId": "crm-1", "messageId": "i-2", "traits": {"email": "KNOWN@acme.io"}}
+    assert client.post("/api/v1/segment/v1/identify", json=identify, headers=ingest_headers["basic"]).status_code == 200
+    with app.app_context():
+        assert db.session.get(Identity, ("user_id", "crm-1")).member_id == existing.id
+        assert db.session.scalar(sa.select(sa.func.count(Member.id)).where(Member.member_type == "prospect")) == 0

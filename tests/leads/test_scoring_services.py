@@ -1,0 +1,128 @@
+"""Ledger and incremental scoring at the service level."""
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from core.extensions import db
+from core.models import utcnow
+from core.signals import activity_recorded
+from leads.models import Activity, Lead, MemberScore
+from leads.services import current_rules, record_activity
+from leads.services.rules import decay_factor
+from leads.signals import lead_qualified
+from tests.factories import MemberFactory
+from tests.leads.conftest import RULES, install_rules
+
+
+def engagement(member_id: int) -> float:
+    return db.session.get(MemberScore, member_id).engagement_sum * decay_factor(current_rules())
+
+
+def send(member_id, activity_type, occurred_at=None, **extra):
+    activity_recorded.send(
+        "community",
+        member_id=member_id,
+        activity_type=activity_type,
+        occurred_at=occurred_at or utcnow(),
+        subject_type=extra.get("subject_type"),
+        subject_id=extra.get("subject_id"),
+        properties={},
+    )
+    db.session.expire_all()
+
+
+def test_signal_writes_ledger_row_and_score_in_the_same_session(rules):
+    member = MemberFactory()
+    send(member.id, "post_created", subject_type="thread", subject_id=7)
+    row = db.session.scalar(sa.select(Activity).where(Activity.member_id == member.id))
+    assert (row.activity_type, row.source, row.subject_id, row.points) == ("post_created", "community", 7, 3.0)
+    assert engagement(member.id) == pytest.approx(3.0, rel=1e-6)
+
+
+def test_a_60_day_old_event_counts_a_quarter_at_half_life_30(rules):
+    member = MemberFactory()
+    send(member.id, "thread_created", utcnow() - timedelta(days=60))
+    assert engagement(member.id) == pytest.approx(5.0 / 4, rel=1e-4)
+
+
+def test_out_of_order_events_give_the_same_score(rules):
+    first, second = MemberFactory(), MemberFactory()
+    times = [utcnow() - timedelta(days=d) for d in (1, 20, 45)]
+    for moment in times:
+        send(first.id, "post_created", moment)
+    for moment in reversed(times):
+        send(second.id, "post_created", moment)
+    expected = sum(3.0 * 2 ** (-d / 30) for d in (1, 20, 45))
+    assert engagement(first.id) == pytest.approx(expected, rel=1e-4)
+    sums = [db.session.get(MemberScore, m.id).engagement_sum for m in (first, second)]
+    assert sums[0] == pytest.approx(sums[1], rel=1e-12)
+
+
+def test_daily_cap_stops_counting_and_negative_weights_subtract(rules):
+    member = MemberFactory()
+    for _ in range(4):
+        send(member.id, "reaction_given")
+    send(member.id, "email_unsubscribed")
+    assert engagement(member.id) == pytest.approx(2 * 1.0 - 10.0, rel=1e-6)
+    points = db.session.scalars(sa.select(Activity.points).where(Activity.activity_type == "reaction_given"))
+    assert sorted(points) == [0.0, 0.0, 1.0, 1.0]
+
+
+def test_unknown_activity_types_are_stored_with_no_points(rules):
+    member = MemberFactory()
+    send(member.id, "mystery_happened")
+    assert db.session.get(MemberScore, member.id).engagement_sum == 0.0
+    assert db.session.scalar(sa.select(sa.func.count(Activity.id))) == 1
+
+
+def test_crossing_mql_creates_one_lead_and_fires_lead_qualified(rules):
+    member = MemberFactory()
+    fired = []
+    with lead_qualified.connected_to(lambda sender, lead: fired.append(lead.member_id)):
+        send(member.id, "post_created")
+        assert db.session.get(MemberScore, member.id).stage == "member"
+        send(member.id, "thread_created")
+        assert db.session.get(MemberScore, member.id).stage == "engaged"
+        send(member.id, "demo_requested")
+        send(member.id, "demo_requested")
+    leads = db.session.scalars(sa.select(Lead).where(Lead.member_id == member.id)).all()
+    assert [lead.stage for lead in leads] == ["mql"]
+    assert fired == [member.id]
+
+
+def test_employees_never_become_leads(rules):
+    employee = MemberFactory(member_type="employee")
+    for _ in range(3):
+        send(employee.id, "demo_requested")
+    assert engagement(employee.id) == pytest.approx(90.0, rel=1e-6)
+    assert db.session.scalar(sa.select(Lead).where(Lead.member_id == employee.id)) is None
+
+
+def test_fit_rules_add_points(app_ctx):
+    config = {
+        **RULES,
+        "fit_rules": [
+            {"attribute": "email_domain", "operator": "eq", "value": "business", "points": 10},
+            {"attribute": "job_title", "operator": "contains", "value": ["director"], "points": 5},
+            {"attribute": "member_type", "operator": "in", "value": ["prospect", "fan"], "points": 2},
+        ],
+    }
+    install_rules(config)
+    business = MemberFactory(email="kim@acme.io", job_title="Director of IT", member_type="prospect")
+    free = MemberFactory(email="kim@gmail.com", job_title="Student")
+    send(business.id, "page_viewed")
+    send(free.id, "page_viewed")
+    assert db.session.get(MemberScore, business.id).fit == 17.0
+    assert db.session.get(MemberScore, free.id).fit == 0.0
+    assert db.session.get(MemberScore, business.id).organization == "acme.io"
+
+
+def test_duplicate_message_ids_are_ignored(rules):
+    member = MemberFactory()
+    moment = utcnow()
+    first = record_activity(member.id, "post_created", moment, source="events", message_id="m-1")
+    again = record_activity(member.id, "post_created", moment, source="events", message_id="m-1")
+    assert first is not None and again is None
+    assert engagement(member.id) == pytest.approx(3.0, rel=1e-6)
