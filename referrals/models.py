@@ -65,12 +65,12 @@ class Click(db.Model):
 
 
 class MemberVisitor(db.Model):
-    """A visitor cookie stitched to the member who signed up with it."""
+    """A visitor cookie stitched to the member who signed up with it, and the signup's IP hash."""
 
     __tablename__ = "referral_visitors"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    visitor_id: Mapped[str] = mapped_column(sa.String(64), index=True)
+    visitor_id: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"), index=True)
     ip_hash: Mapped[str | None] = mapped_column(sa.String(64))
     stitched_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -51,7 +51,7 @@ def upgrade():
 
     op.create_table('referral_visitors',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('visitor_id', sa.String(length=64), nullable=False),
+    sa.Column('visitor_id', sa.String(length=64), nullable=True),
     sa.Column('member_id', sa.Integer(), nullable=False),
     sa.Column('ip_hash', sa.String(length=64), nullable=True),
     sa.Column('stitched_at', sa.DateTime(timezone=True), nullable=False),

@@ -39,7 +39,7 @@ def member_for_code(code: str) -> Member:
     return member
 
 
-def stitch_visitor(member_id: int, visitor_id: str, ip_hash: str | None, at: datetime) -> None:
+def stitch_visitor(member_id: int, visitor_id: str | None, ip_hash: str | None, at: datetime) -> None:
     db.session.add(MemberVisitor(visitor_id=visitor_id, member_id=member_id, ip_hash=ip_hash, stitched_at=at))
 
 
@@ -105,7 +105,7 @@ def attribute_signup(
     referrer = member_for_code(referral_code) if referral_code else None
     visitor_id = valid_visitor_id(visitor_id)
     clicks = window_clicks(visitor_id, at) if visitor_id else []
-    if visitor_id:
+    if visitor_id or ip_hash:
         stitch_visitor(member.id, visitor_id, ip_hash, at)
     touches = gather_touches(clicks, referrer, at)
     if not touches:

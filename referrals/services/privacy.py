@@ -10,7 +10,9 @@ from referrals.models import Click, Conversion, MemberVisitor
 
 
 def member_visitor_ids(member_id: int) -> sa.Select:
-    return sa.select(MemberVisitor.visitor_id).where(MemberVisitor.member_id == member_id)
+    return sa.select(MemberVisitor.visitor_id).where(
+        MemberVisitor.member_id == member_id, MemberVisitor.visitor_id.is_not(None)
+    )
 
 
 def anonymise_member(member_id: int) -> None:
