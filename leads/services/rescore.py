@@ -100,7 +100,10 @@ def finish_rescore(job: ScoringJob) -> None:
         job.status, job.finished_at = "superseded", utcnow()  # a newer job carries the rules now
         return
     late = sa.select(Activity.member_id).where(Activity.decayed_next.is_(None), Activity.member_id.is_not(None))
-    rescore_members(job.config, lambda column: column.in_(late))
+    late_ids = sorted(set(db.session.scalars(late)))  # few: only members active during the rescore
+    for start in range(0, len(late_ids), CHUNK_MEMBERS):
+        batch = late_ids[start : start + CHUNK_MEMBERS]
+        rescore_members(job.config, lambda column, batch=batch: column.in_(batch))
     swap = {"points": Activity.points_next, "decayed": Activity.decayed_next, "scored": True}
     db.session.execute(
         sa.update(Activity)
