@@ -207,8 +207,12 @@ def seller(member_id: int) -> Member:
 
 
 def rank_accounts(*, limit: int, cursor: str | None):
-    """Organisations by combined score (Σ S · factor + Σ fit), employees left out."""
-    factor = decay_factor(current_rules())
+    """Organisations by combined score (Σ S · factor + Σ fit), employees left out; pages share one instant."""
+    at = utcnow()
+    boundary = decode_cursor(cursor, [CURSOR_AT, MemberScore.organization, CURSOR_AT]) if cursor else None
+    if boundary is not None:
+        at = datetime.fromtimestamp(boundary[2] * 86400.0, tz=at.tzinfo)
+    factor = decay_factor(current_rules(), at)
     score = (sa.func.sum(MemberScore.engagement_sum) * factor + sa.func.sum(MemberScore.fit)).label("score")
     lead_count = sa.func.count(Lead.id).label("leads")
     stmt = (
@@ -218,13 +222,14 @@ def rank_accounts(*, limit: int, cursor: str | None):
         .where(MemberScore.organization.is_not(None), Member.member_type != "employee")
         .group_by(MemberScore.organization)
     )
-    if cursor:
-        boundary = decode_cursor(cursor, [sa.literal(0.0, type_=sa.Float), MemberScore.organization])
-        stmt = stmt.having(sa.tuple_(score, MemberScore.organization) < sa.tuple_(*map(sa.literal, boundary)))
+    if boundary is not None:
+        last = sa.tuple_(sa.literal(boundary[0], type_=sa.Float), sa.literal(boundary[1], type_=sa.String))
+        stmt = stmt.having(sa.tuple_(score, MemberScore.organization) < last)
     rows = db.session.execute(stmt.order_by(score.desc(), MemberScore.organization.desc()).limit(limit + 1)).all()
     items = [
         {"organization": row.organization, "score": row.score, "members": row.members, "leads": row.leads}
         for row in rows[:limit]
     ]
-    next_cursor = encode_cursor([items[-1]["score"], items[-1]["organization"]]) if len(rows) > limit else None
-    return items, next_cursor
+    if len(rows) <= limit:
+        return items, None
+    return items, encode_cursor([items[-1]["score"], items[-1]["organization"], days_since_unix(at)])

@@ -2,8 +2,11 @@
 
 import factory
 
+from core.extensions import db
 from core.models import utcnow
 from leads.models import Lead, MemberScore, Webhook
+from leads.services import current_rules
+from leads.services.rules import decay_factor
 from tests.factories import MemberFactory, ModelFactory
 
 
@@ -18,12 +21,20 @@ class MemberScoreFactory(ModelFactory):
 
 
 class LeadFactory(ModelFactory):
+    """A lead whose current score is `points` (engagement stored epoch-relative), `points__fit` of it fit."""
+
     class Meta:
         model = Lead
 
     member = factory.SubFactory(MemberFactory)
     stage = "mql"
-    score = factory.RelatedFactory(MemberScoreFactory, factory_related_name="member", member=factory.SelfAttribute("..member"))
+
+    @factory.post_generation
+    def points(lead, create, extracted, fit=0.0, organization=None, **kwargs):
+        factor = decay_factor(current_rules())
+        engagement = ((extracted or 0.0) - fit) / factor
+        MemberScoreFactory(member=lead.member, engagement_sum=engagement, fit=fit, organization=organization)
+        db.session.flush()
 
 
 class WebhookFactory(ModelFactory):

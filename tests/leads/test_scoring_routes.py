@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from core.extensions import db
 from core.models import utcnow
-from leads.models import Lead, MemberScore, ScoringJob
 from leads import services
+from leads.models import Lead, MemberScore, ScoringJob
 from leads.services import current_rules, record_activity
 from leads.services.rules import decay_factor
 from leads.tasks import rescore
@@ -54,7 +54,9 @@ def test_threshold_only_change_needs_no_rescore(app, auth):
     with app.app_context():
         install_rules(RULES)
         db.session.commit()
-    response = auth.client("marketer").put("/api/v1/leads/scoring", json={**RULES, "thresholds": {"engaged": 1, "mql": 2}})
+    response = auth.client("marketer").put(
+        "/api/v1/leads/scoring", json={**RULES, "thresholds": {"engaged": 1, "mql": 2}}
+    )
     assert response.status_code == 200
     assert response.get_json()["rescore_job"] is None
 
