@@ -1,0 +1,139 @@
+"""Webhooks: subscriptions, SSRF refusal, signed deliveries to a real local receiver, retries, replay."""
+
+import pytest
+import sqlalchemy as sa
+from standardwebhooks import Webhook as Verifier
+
+from core.extensions import db
+from core.models import utcnow
+from leads.models import WebhookDelivery
+from leads.services import attempt_delivery, publish, record_activity
+from leads.tasks import backoff
+from tests.factories import MemberFactory
+from tests.leads.conftest import RULES, install_rules
+from tests.leads.factories import WebhookFactory
+
+
+def subscribe(client, url, events=("lead.qualified", "lead.status_changed")):
+    return client.post("/api/v1/webhooks", json={"url": url, "events": list(events)})
+
+
+def qualify_someone(app) -> int:
+    with app.app_context():
+        install_rules(RULES)
+        member = MemberFactory(email="hot@acme.io")
+        record_activity(member.id, "demo_requested", utcnow(), source="events")
+        record_activity(member.id, "demo_requested", utcnow(), source="events")
+        db.session.commit()  # deliveries are enqueued after this commit
+        return member.id
+
+
+def test_signed_lead_qualified_reaches_a_local_receiver(app, auth, private_webhooks, receiver):
+    admin = auth.client("admin")
+    created = subscribe(admin, receiver.url)
+    assert created.status_code == 201
+    secret = created.get_json()["secret"]
+    assert secret.startswith("whsec_")
+    member_id = qualify_someone(app)
+    assert len(receiver.requests) == 1
+    request = receiver.requests[0]
+    headers = {k.lower(): v for k, v in request["headers"].items()}
+    payload = Verifier(secret).verify(request["body"], headers)
+    assert payload["type"] == "lead.qualified"
+    assert payload["data"]["member_id"] == member_id and payload["data"]["stage"] == "mql"
+    with pytest.raises(Exception):  # noqa: B017  (any verification failure)
+        Verifier(secret).verify(request["body"] + b" ", headers)
+    deliveries = admin.get(f"/api/v1/webhooks/{created.get_json()['id']}/deliveries").get_json()["items"]
+    assert [(d["status"], d["attempt_count"], d["attempts"][0]["status_code"]) for d in deliveries] == [
+        ("succeeded", 1, 200)
+    ]
+
+
+def test_secret_is_shown_only_at_creation(auth, private_webhooks):
+    admin = auth.client("admin")
+    subscribe(admin, "http://127.0.0.1:9/hook")
+    listed = admin.get("/api/v1/webhooks").get_json()["items"]
+    assert listed and all("secret" not in item for item in listed)
+
+
+def test_failed_delivery_is_logged_and_replayable(app, auth, private_webhooks, receiver):
+    admin = auth.client("admin")
+    webhook_id = subscribe(admin, receiver.url).get_json()["id"]
+    receiver.statuses = [500]
+    qualify_someone(app)
+    delivery = admin.get(f"/api/v1/webhooks/{webhook_id}/deliveries").get_json()["items"][0]
+    assert (delivery["status"], delivery["last_status_code"]) == ("failed", 500)  # in-process: once, then replay
+    replayed = admin.post(f"/api/v1/webhooks/{webhook_id}/deliveries/{delivery['id']}/replay")
+    assert replayed.status_code == 202
+    delivery = admin.get(f"/api/v1/webhooks/{webhook_id}/deliveries").get_json()["items"][0]
+    assert delivery["status"] == "succeeded"
+    assert [a["status_code"] for a in delivery["attempts"]] == [500, 200]
+    assert len(receiver.requests) == 2
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1/hook", "http://localhost:8080/x", "http://10.1.2.3/x", "http://169.254.169.254/latest"]
+)
+def test_private_and_loopback_urls_are_refused(auth, url):
+    response = subscribe(auth.client("admin"), url)
+    assert response.status_code == 422
+    assert "url" in response.get_json()["errors"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"url": "ftp://93.184.216.34/x", "events": ["lead.qualified"]}, "url"),
+        ({"url": "not a url", "events": ["lead.qualified"]}, "url"),
+        ({"url": "https://93.184.216.34/x", "events": []}, "events"),
+        ({"url": "https://93.184.216.34/x", "events": ["lead.exploded"]}, "events"),
+        ({"url": "https://93.184.216.34/x"}, "events"),
+        ({"url": "https://93.184.216.34/x", "events": ["lead.qualified"], "secret": "mine"}, "secret"),
+    ],
+)
+def test_create_rejects_bad_input(auth, payload, field):
+    response = auth.client("admin").post("/api/v1/webhooks", json=payload)
+    assert response.status_code == 422
+    assert field in response.get_json()["errors"]
+
+
+def test_public_ip_urls_are_accepted_and_deleted_webhooks_disappear(auth):
+    admin = auth.client("admin")
+    created = subscribe(admin, "https://93.184.216.34/hook")
+    assert created.status_code == 201
+    webhook_id = created.get_json()["id"]
+    assert admin.delete(f"/api/v1/webhooks/{webhook_id}").status_code == 204
+    assert admin.get(f"/api/v1/webhooks/{webhook_id}/deliveries").status_code == 404
+    assert admin.delete(f"/api/v1/webhooks/{webhook_id}").status_code == 404
+
+
+def test_replay_of_unknown_delivery_is_404(app, auth):
+    with app.app_context():
+        webhook = WebhookFactory()
+        db.session.commit()
+        webhook_id = webhook.id
+    assert auth.client("admin").post(f"/api/v1/webhooks/{webhook_id}/deliveries/999999/replay").status_code == 404
+
+
+def test_attempt_before_the_last_leaves_the_delivery_retrying(app_ctx, private_webhooks, receiver):
+    webhook = WebhookFactory(url=receiver.url, event_list="lead.qualified")
+    receiver.statuses = [503]
+    [delivery] = publish("lead.qualified", {"lead_id": 1})
+    assert attempt_delivery(delivery.id, final=False) is False
+    assert (delivery.status, delivery.attempt_count) == ("retrying", 1)
+    assert attempt_delivery(delivery.id, final=False) is True
+    assert (delivery.status, delivery.attempt_count) == ("succeeded", 2)
+    assert webhook.id == delivery.webhook_id
+
+
+def test_unreachable_receiver_is_logged_as_an_error(app_ctx, private_webhooks):
+    WebhookFactory(url="http://127.0.0.1:9/closed", event_list="lead.status_changed")
+    [delivery] = publish("lead.status_changed", {"lead_id": 1})
+    assert attempt_delivery(delivery.id, final=True) is True
+    delivery = db.session.scalar(sa.select(WebhookDelivery))
+    assert delivery.status == "failed" and delivery.attempts[0].error.startswith("ConnectionError")
+
+
+def test_backoff_is_exponential_and_capped():
+    assert [backoff(n) for n in range(4)] == [2, 4, 8, 16]
+    assert backoff(30) == 3600
