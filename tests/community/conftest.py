@@ -15,14 +15,24 @@ API = "/api/v1"
 
 @pytest.fixture
 def create(app):
-    """create(Factory, **fields) -> a plain namespace of the committed row's columns (+ opener_id for threads)."""
+    """create(Factory, **fields) -> a plain namespace of the committed row's columns (+ opener_id for threads).
+
+    Fields may be members from `auth.member()` or namespaces returned by `create`; they are loaded again.
+    """
+
+    def load(value):
+        if isinstance(value, Member):
+            return db.session.get(Member, value.id)
+        if isinstance(value, SimpleNamespace):
+            return db.session.get(value.model, value.id)
+        return value
 
     def make(factory, **fields):
         with app.app_context():
-            fields = {k: db.session.get(Member, v.id) if isinstance(v, Member) else v for k, v in fields.items()}
-            row = factory(**fields)
+            row = factory(**{name: load(value) for name, value in fields.items()})
             db.session.commit()
             values = {c.key: getattr(row, c.key) for c in sa.inspect(type(row)).column_attrs}
+            values["model"] = type(row)
             if hasattr(row, "opening_post"):
                 values["opener_id"] = row.opening_post.id
             return SimpleNamespace(**values)

@@ -1,0 +1,151 @@
+"""Flags, the moderation queue, hiding, banning and rate limits through the HTTP API."""
+
+import pytest
+
+from tests.community.conftest import API, new_reply, new_thread
+
+
+@pytest.fixture
+def thread(auth, category):
+    author = auth.client("member")
+    thread = new_thread(author, category.id, title="Widgets thread", body="All about widgets")
+    reply = new_reply(auth.client("member"), thread["id"], body="Buy cheap pills here")
+    return {**thread, "reply": reply, "author": author}
+
+
+def flag(client, post_id, reason="spam", **extra):
+    return client.post(f"{API}/posts/{post_id}/flags", json={"reason": reason, **extra})
+
+
+def test_flag_goes_to_the_moderation_queue(auth, thread):
+    reporter = auth.client("member")
+    created = flag(reporter, thread["reply"]["id"], details="Selling pills")
+    assert created.status_code == 201
+    queue = auth.client("moderator").get(f"{API}/moderation/flags").get_json()["items"]
+    assert [(f["post_id"], f["reason"], f["status"]) for f in queue] == [(thread["reply"]["id"], "spam", "open")]
+    assert queue[0]["post"]["body"] == "Buy cheap pills here"
+
+
+def test_flagging_twice_is_409(auth, thread):
+    reporter = auth.client("member")
+    flag(reporter, thread["reply"]["id"])
+    assert flag(reporter, thread["reply"]["id"], reason="abuse").status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [({}, "reason"), ({"reason": "boring"}, "reason"), ({"reason": "spam", "details": "x" * 1001}, "details")],
+)
+def test_flag_bad_input(auth, thread, payload, field):
+    response = auth.client("member").post(f"{API}/posts/{thread['reply']['id']}/flags", json=payload)
+    assert response.status_code == 422
+    assert field in response.get_json()["errors"]
+
+
+def test_hidden_post_disappears_for_everyone_but_moderators(auth, client, thread):
+    reporter = auth.client("member")
+    flag(reporter, thread["reply"]["id"])
+    moderator = auth.client("moderator")
+    hidden = moderator.post(f"{API}/moderation/posts/{thread['reply']['id']}/hide")
+    assert hidden.status_code == 200 and hidden.get_json()["hidden"] is True
+    public = client.get(f"{API}/threads/{thread['id']}/posts").get_json()["items"]
+    assert thread["reply"]["id"] not in [p["id"] for p in public]
+    as_moderator = moderator.get(f"{API}/threads/{thread['id']}/posts").get_json()["items"]
+    assert thread["reply"]["id"] in [p["id"] for p in as_moderator]
+    assert client.get(f"{API}/search?q=pills").get_json()["items"] == []
+    assert moderator.get(f"{API}/moderation/flags").get_json()["items"] == []
+    actioned = moderator.get(f"{API}/moderation/flags?status=actioned").get_json()["items"]
+    assert [f["post_id"] for f in actioned] == [thread["reply"]["id"]]
+    moderator.post(f"{API}/moderation/posts/{thread['reply']['id']}/unhide")
+    assert thread["reply"]["id"] in [
+        p["id"] for p in client.get(f"{API}/threads/{thread['id']}/posts").get_json()["items"]
+    ]
+
+
+def test_hiding_the_opening_post_hides_the_thread(auth, client, thread):
+    opener = client.get(f"{API}/threads/{thread['id']}/posts").get_json()["items"][0]
+    moderator = auth.client("moderator")
+    moderator.post(f"{API}/moderation/posts/{opener['id']}/hide")
+    assert client.get(f"{API}/threads/{thread['id']}").status_code == 404
+    assert client.get(f"{API}/threads").get_json()["items"] == []
+    assert [t["id"] for t in moderator.get(f"{API}/threads").get_json()["items"]] == [thread["id"]]
+    assert client.get(f"{API}/search?q=widgets").get_json()["items"] == []
+
+
+def test_dismissing_a_flag(auth, thread):
+    flag_id = flag(auth.client("member"), thread["reply"]["id"]).get_json()["id"]
+    moderator = auth.client("moderator")
+    dismissed = moderator.post(f"{API}/moderation/flags/{flag_id}/dismiss")
+    assert dismissed.status_code == 200 and dismissed.get_json()["status"] == "dismissed"
+    assert moderator.post(f"{API}/moderation/flags/{flag_id}/dismiss").status_code == 409
+    assert moderator.get(f"{API}/moderation/flags").get_json()["items"] == []
+
+
+def test_flag_queue_bad_status_is_422(auth):
+    response = auth.client("moderator").get(f"{API}/moderation/flags?status=closed")
+    assert response.status_code == 422 and "status" in response.get_json()["errors"]
+
+
+@pytest.mark.parametrize(
+    "path", ["posts/424242/hide", "threads/424242/lock", "members/424242/ban", "flags/424242/dismiss"]
+)
+def test_moderating_missing_things_is_404(auth, path):
+    assert auth.client("moderator").post(f"{API}/moderation/{path}").status_code == 404
+
+
+def test_banned_member_cannot_post_react_recommend_or_flag(auth, category, thread, create):
+    from tests.community.factories import ProductFactory
+
+    product = create(ProductFactory)
+    member = auth.client("member")
+    moderator = auth.client("moderator")
+    assert moderator.post(f"{API}/moderation/members/{member.member.id}/ban").get_json()["banned"] is True
+    attempts = [
+        member.post(f"{API}/threads", json={"category_id": category.id, "title": "Hello all", "body": "x"}),
+        member.post(f"{API}/threads/{thread['id']}/posts", json={"body": "x"}),
+        member.put(f"{API}/posts/{thread['reply']['id']}/reactions/like"),
+        member.post(f"{API}/products/{product.id}/recommendations", json={"score": 1, "body": "x"}),
+        member.post(f"{API}/posts/{thread['reply']['id']}/flags", json={"reason": "spam"}),
+    ]
+    assert [r.status_code for r in attempts] == [403] * 5
+    assert all("banned" in r.get_json()["message"] for r in attempts)
+    assert member.get(f"{API}/threads/{thread['id']}").status_code == 200  # still reads
+    moderator.post(f"{API}/moderation/members/{member.member.id}/unban")
+    assert member.post(f"{API}/threads/{thread['id']}/posts", json={"body": "back"}).status_code == 201
+
+
+def test_moderator_cannot_ban_staff_or_self_but_admin_can(auth):
+    moderator = auth.client("moderator")
+    marketer = auth.member("marketer")
+    assert moderator.post(f"{API}/moderation/members/{marketer.id}/ban").status_code == 403
+    assert moderator.post(f"{API}/moderation/members/{moderator.member.id}/ban").status_code == 422
+    assert auth.client("admin").post(f"{API}/moderation/members/{marketer.id}/ban").status_code == 200
+
+
+def test_posting_is_rate_limited_per_member(auth, app, category, rate_limits):
+    app.config["RATELIMIT_POST"] = "2 per minute"
+    try:
+        member = auth.client("member")
+        thread = new_thread(member, category.id)
+        new_reply(member, thread["id"])
+        limited = member.post(f"{API}/threads/{thread['id']}/posts", json={"body": "third"})
+        other = auth.client("member").post(f"{API}/threads/{thread['id']}/posts", json={"body": "someone else"})
+    finally:
+        app.config.pop("RATELIMIT_POST", None)
+    assert limited.status_code == 429
+    assert int(limited.headers["Retry-After"]) > 0
+    assert limited.get_json()["code"] == 429
+    assert other.status_code == 201
+
+
+def test_flagging_is_rate_limited_per_member(auth, app, category, rate_limits):
+    app.config["RATELIMIT_FLAG"] = "1 per hour"
+    try:
+        author = auth.client("member")
+        thread = new_thread(author, category.id)
+        replies = [new_reply(author, thread["id"]) for _ in range(2)]
+        reporter = auth.client("member")
+        codes = [flag(reporter, reply["id"]).status_code for reply in replies]
+    finally:
+        app.config.pop("RATELIMIT_FLAG", None)
+    assert codes == [201, 429]
