@@ -1,0 +1,1 @@
+"""Peerloop's benchmark: each figure measured side by side with its baseline in one run."""

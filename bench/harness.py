@@ -1,0 +1,177 @@
+"""What every measure needs: a PostgreSQL database, servers, a load generator, timers."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/peerloop_bench"
+
+
+@dataclass
+class Row:
+    """One line of the table: Peerloop's figure, its baseline, and the target for their ratio."""
+
+    measure: str
+    size: str
+    peerloop: float
+    baseline: float
+    unit: str
+    target: str
+    met: bool | None
+    notes: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float:
+        return self.peerloop / self.baseline if self.baseline else float("nan")
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "ratio": round(self.ratio, 3)}
+
+
+def database_url() -> str:
+    return os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE)
+
+
+def recreate_database(url: str) -> None:
+    """Drop and create the bench database, then migrate it with the real CLI."""
+    parsed = make_url(url)
+    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
+        connection.exec_driver_sql(f'CREATE DATABASE "{parsed.database}"')
+    admin.dispose()
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
+        cwd=ROOT,
+        env=server_env(url),
+        check=True,
+        capture_output=True,
+    )
+
+
+def server_env(url: str, **extra) -> dict:
+    env = {
+        **os.environ,
+        "PEERLOOP_ENV": "production",
+        "SECRET_KEY": "bench-secret-key-not-for-production",
+        "DATABASE_URL": url,
+        "LOG_LEVEL": "WARNING",
+        "SESSION_COOKIE_SECURE": "false",
+        "RATELIMIT_ENABLED": "false",
+        **extra,
+    }
+    env.pop("CELERY_BROKER_URL", None)
+    return env
+
+
+def make_app(url: str):
+    from config import ProductionConfig
+    from core.app import create_app
+
+    return create_app(
+        ProductionConfig,
+        SECRET_KEY="bench-secret-key-not-for-production",
+        SQLALCHEMY_DATABASE_URI=url,
+        LOG_LEVEL="WARNING",
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(target: str, env: dict, workers: int = 2):
+    """Serve `target` (module:app) with gunicorn's sync workers on a free port."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            target,
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"gunicorn {target} did not start") from None
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def wrk(url: str, seconds: int, connections: int = 16, threads: int = 2) -> dict:
+    """Requests per second and error counts from wrk, which must be installed."""
+    if shutil.which("wrk") is None:
+        raise RuntimeError("wrk is not installed: apt-get install wrk")
+    out = subprocess.run(
+        ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    non_3xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    errors = int(non_3xx.group(1)) if non_3xx else 0
+    if socket_errors:
+        errors += sum(int(n) for n in socket_errors.groups())
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    return {"rps": rps, "errors": errors, "p99": p99.group(0).split()[-1] if p99 else None}
+
+
+def timed(fn, repeat: int) -> list[float]:
+    """Wall-clock seconds of `repeat` calls of fn."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def say(message: str) -> None:
+    print(f"  … {message}", file=sys.stderr, flush=True)
