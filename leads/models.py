@@ -169,6 +169,9 @@ class Webhook(db.Model):
     # A signing secret (we sign with it, never verify a caller by it), kept so we
     # can sign; shown once, never logged, never returned again.
     secret: Mapped[str] = mapped_column(sa.String(100))
+    # Set only when created while WEBHOOK_ALLOW_PRIVATE_URLS was on (tests, local demos), so
+    # workers and web processes honour the decision made at creation time.
+    allow_private: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     deleted_at: Mapped[datetime | None]

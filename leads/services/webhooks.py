@@ -33,12 +33,16 @@ class UnsafeWebhookUrl(ValidationFailed):
     """The URL points at a private, loopback or otherwise internal address."""
 
 
-def check_url(url: str) -> None:
-    """Refuse URLs whose host resolves to a non-public address (SSRF), unless allowed by config."""
+def private_urls_allowed() -> bool:
+    return bool(current_app.config.get("WEBHOOK_ALLOW_PRIVATE_URLS"))
+
+
+def check_url(url: str, *, allow_private: bool = False) -> None:
+    """Refuse URLs whose host resolves to a non-public address (SSRF), unless allowed."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValidationFailed("Give an absolute http(s) URL.", field="url")
-    if current_app.config.get("WEBHOOK_ALLOW_PRIVATE_URLS"):
+    if allow_private:
         return
     try:
         infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
@@ -50,9 +54,16 @@ def check_url(url: str) -> None:
 
 
 def create_webhook(url: str, events: list[str], actor_id: int) -> Webhook:
-    check_url(url)
+    allow_private = private_urls_allowed()
+    check_url(url, allow_private=allow_private)
     secret = "whsec_" + b64encode(secrets.token_bytes(32)).decode()
-    webhook = Webhook(url=url, event_list=" ".join(sorted(set(events))), secret=secret, created_by_id=actor_id)
+    webhook = Webhook(
+        url=url,
+        event_list=" ".join(sorted(set(events))),
+        secret=secret,
+        created_by_id=actor_id,
+        allow_private=allow_private,
+    )
     db.session.add(webhook)
     db.session.flush()
     webhook.plaintext_secret = secret  # shown in this response only
@@ -122,7 +133,7 @@ def attempt_delivery(delivery_id: int, *, final: bool) -> bool:
         return True
     status_code, error, started = None, None, time.monotonic()
     try:
-        check_url(webhook.url)  # again at send time: DNS may have changed since
+        check_url(webhook.url, allow_private=webhook.allow_private)  # again at send time: DNS may have changed
         response = requests.post(
             webhook.url, data=signed_body(delivery), headers=signed_headers(webhook, delivery), timeout=TIMEOUT_SECONDS,
             allow_redirects=False,

@@ -109,6 +109,7 @@ def upgrade():
     sa.Column('url', sa.String(length=2000), nullable=False),
     sa.Column('event_list', sa.String(length=500), nullable=False),
     sa.Column('secret', sa.String(length=100), nullable=False),
+    sa.Column('allow_private', sa.Boolean(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),

@@ -116,7 +116,7 @@ def test_replay_of_unknown_delivery_is_404(app, auth):
 
 
 def test_attempt_before_the_last_leaves_the_delivery_retrying(app_ctx, private_webhooks, receiver):
-    webhook = WebhookFactory(url=receiver.url, event_list="lead.qualified")
+    webhook = WebhookFactory(url=receiver.url, event_list="lead.qualified", allow_private=True)
     receiver.statuses = [503]
     [delivery] = publish("lead.qualified", {"lead_id": 1})
     assert attempt_delivery(delivery.id, final=False) is False
@@ -127,7 +127,7 @@ def test_attempt_before_the_last_leaves_the_delivery_retrying(app_ctx, private_w
 
 
 def test_unreachable_receiver_is_logged_as_an_error(app_ctx, private_webhooks):
-    WebhookFactory(url="http://127.0.0.1:9/closed", event_list="lead.status_changed")
+    WebhookFactory(url="http://127.0.0.1:9/closed", event_list="lead.status_changed", allow_private=True)
     [delivery] = publish("lead.status_changed", {"lead_id": 1})
     assert attempt_delivery(delivery.id, final=True) is True
     delivery = db.session.scalar(sa.select(WebhookDelivery))
@@ -137,3 +137,10 @@ def test_unreachable_receiver_is_logged_as_an_error(app_ctx, private_webhooks):
 def test_backoff_is_exponential_and_capped():
     assert [backoff(n) for n in range(4)] == [2, 4, 8, 16]
     assert backoff(30) == 3600
+
+
+def test_a_webhook_created_without_the_allowance_is_rechecked_at_send_time(app_ctx):
+    WebhookFactory(url="http://127.0.0.1:9/sneaky", event_list="lead.qualified")  # e.g. DNS changed since creation
+    [delivery] = publish("lead.qualified", {"lead_id": 1})
+    assert attempt_delivery(delivery.id, final=True) is True
+    assert delivery.status == "failed" and delivery.attempts[0].error.startswith("UnsafeWebhookUrl")
