@@ -22,7 +22,7 @@ def product_names(product_ids: list[int]) -> dict[int, str]:
     if not product_ids:
         return {}
     rows = db.session.execute(sa.select(Product.id, Product.name).where(Product.id.in_(set(product_ids))))
-    return dict(rows.tuples().all())
+    return {product_id: name for product_id, name in rows}
 
 
 def list_products(*, limit: int, cursor: str | None, active: bool | None = None, q: str | None = None):

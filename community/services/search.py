@@ -54,6 +54,8 @@ def ranked_sqlite(q: str):
 
 def search(q: str, *, limit: int, cursor: str | None):
     """Visible posts (openers match on their thread's title too), best first, keyset-paginated on (rank, id)."""
+    if not WORD.search(q):
+        raise ValidationFailed("Search for at least one word.", field="q")
     ranked = ranked_postgresql(q) if db.session.get_bind().dialect.name == "postgresql" else ranked_sqlite(q)
     visible = (Post.deleted_at.is_(None), Post.hidden.is_(False), Thread.deleted_at.is_(None), Thread.hidden.is_(False))
     hits = ranked.where(*visible).subquery()
