@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from core.auth import Blueprint, has_role
 from core.errors import NotFound
-from core.extensions import db
+from core.extensions import db, limiter
 from core.pagination import page, page_schema
 from referrals.schemas import (
     AttributionArgsSchema,
@@ -33,6 +33,7 @@ blp = Blueprint(
 )
 # Outside /api/v1: the link members share. No login, no session: the hottest path of the service.
 public_bp = flask.Blueprint("referral_links", __name__)
+limiter.exempt(public_bp)  # floods are recorded and flagged at conversion, not refused here
 
 
 @public_bp.get("/r/<code>")

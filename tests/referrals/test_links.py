@@ -197,3 +197,31 @@ def test_my_referral_link(auth):
     client = auth.client("member")
     body = client.get("/api/v1/me/referral-link").get_json()
     assert body == {"code": client.member.referral_code, "url": f"{SITE}/r/{client.member.referral_code}"}
+
+
+@pytest.fixture
+def statements(app):
+    """The SQL statements (not transaction control) the app runs while the fixture is active."""
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement.split(None, 1)[0].upper())
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def test_the_hot_path_runs_one_select_and_one_insert(visitor, referrer, campaign, statements):
+    browser = visitor()
+    statements.clear()
+    browser.get(f"/r/{referrer.referral_code}?c=spring&utm_source=x")
+    assert [s for s in statements if s in ("SELECT", "INSERT", "UPDATE", "DELETE")] == ["SELECT", "INSERT"]
+
+
+def test_an_unknown_code_costs_at_most_one_query(visitor, statements):
+    visitor().get("/r/unknown0000")
+    visitor().get("/r/not valid!")
+    assert [s for s in statements if s in ("SELECT", "INSERT", "UPDATE", "DELETE")] == ["SELECT"]
