@@ -13,6 +13,21 @@ target_db = current_app.extensions["migrate"].db
 config.set_main_option("sqlalchemy.url", target_db.engine.url.render_as_string(hide_password=False).replace("%", "%%"))
 
 
+# Made by raw DDL in 0002_community, not described by any model: SQLite's FTS5
+# search table with the shadow tables FTS5 keeps beside it, and PostgreSQL's
+# full-text GIN expression indexes.
+UNMANAGED_TABLE_PREFIXES = ("post_search",)
+UNMANAGED_INDEX_SUFFIX = "_fts"
+
+
+def include_name(name, type_, parent_names):
+    if type_ == "table" and name not in target_db.metadata.tables:
+        return not name.startswith(UNMANAGED_TABLE_PREFIXES)
+    if type_ == "index":
+        return not name.endswith(UNMANAGED_INDEX_SUFFIX)
+    return True
+
+
 def render_item(type_, obj, autogen_context):
     """Write the app's UTC type as the plain column type it stores."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
@@ -31,6 +46,7 @@ def configure_args() -> dict:
     args.setdefault("process_revision_directives", process_revision_directives)
     args.setdefault("render_item", render_item)
     args.setdefault("compare_type", True)
+    args.setdefault("include_name", include_name)
     return args
 
 
