@@ -88,6 +88,16 @@ class Config:
     OPENAPI_SWAGGER_UI_PATH = "docs"
     OPENAPI_SWAGGER_UI_URL = "/api/docs/assets/"
 
+    RATELIMIT_POST = env_str("RATELIMIT_POST", "30 per minute")  # per member: threads, replies
+    RATELIMIT_FLAG = env_str("RATELIMIT_FLAG", "20 per hour")  # per member
+
+    REFERRAL_WINDOW_DAYS = env_int("REFERRAL_WINDOW_DAYS", 30)
+    REFERRAL_FLOOD_CLICKS = env_int("REFERRAL_FLOOD_CLICKS", 20)  # per hour, per IP hash, per code
+    REFERRAL_VISITOR_COOKIE_DAYS = env_int("REFERRAL_VISITOR_COOKIE_DAYS", 395)
+
+    # Webhook URLs on private or loopback addresses are refused unless this is set.
+    WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
+
     LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
     PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"
     # First-party cookie that stitches a referral visitor to the member who signs up.
