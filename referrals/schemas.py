@@ -8,6 +8,7 @@ from referrals.services.reports import GROUPS
 
 UTM = {"allow_none": True, "validate": validate.Length(max=100)}
 DEFAULT_RANGE = timedelta(days=30)
+MIN_YEAR, MAX_YEAR = 2000, 2999
 
 
 class Moment(fields.Field):
@@ -23,11 +24,13 @@ class Moment(fields.Field):
         try:
             if len(value) == 10:
                 day = date.fromisoformat(value)
-                moment = datetime.combine(day + timedelta(days=1) if self.end_of_day else day, time())
+                moment = datetime.combine(day, time()) + (timedelta(days=1) if self.end_of_day else timedelta())
             else:
                 moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
+        except (ValueError, OverflowError):
             raise ValidationError("Give an ISO 8601 date or datetime, e.g. 2026-11-01.") from None
+        if not MIN_YEAR <= moment.year <= MAX_YEAR:
+            raise ValidationError(f"Give a date between {MIN_YEAR} and {MAX_YEAR}.")
         return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 

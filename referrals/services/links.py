@@ -16,6 +16,7 @@ from core.pagination import paginate
 from referrals.models import Campaign
 
 SLUG_PATTERN = re.compile(r"[^a-z0-9]+")
+MAX_ID = 2**63 - 1  # larger path ids overflow SQLite's INTEGER: they cannot exist
 UNSAFE_URL_CHARACTERS = re.compile(r"[\x00-\x20\\\x7f]")
 
 
@@ -92,7 +93,7 @@ def update_campaign(campaign: Campaign, changes: dict) -> Campaign:
 
 
 def get_campaign(campaign_id: int, *, active_only: bool = False) -> Campaign:
-    campaign = db.session.get(Campaign, campaign_id)
+    campaign = db.session.get(Campaign, campaign_id) if campaign_id <= MAX_ID else None
     if campaign is None or (active_only and not campaign.active):
         raise NotFound("No such campaign.")
     return campaign

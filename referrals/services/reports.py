@@ -12,6 +12,7 @@ from core.extensions import db
 from core.pagination import paginate
 from referrals.models import CREDIT_UNIT, Campaign, Click, Conversion, Credit, Touch
 from referrals.services.conversions import window_days as configured_window_days
+from referrals.services.links import MAX_ID
 
 GROUPS = ("referrer", "campaign", "utm_source", "utm_medium", "channel")
 GROUP_COLUMNS = {"referrer": "referrer_id", "campaign": "campaign_id"}
@@ -174,7 +175,7 @@ def referrer_clicks(member_ids: list[int], start: datetime, end: datetime) -> di
 
 def referral_tree(member_id: int) -> dict:
     """Who a member brought (by last touch), and who those brought: two levels."""
-    member = db.session.get(Member, member_id)
+    member = db.session.get(Member, member_id) if member_id <= MAX_ID else None
     if member is None:
         raise NotFound("No such member.")
     children = referred_members([member_id])

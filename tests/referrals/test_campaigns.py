@@ -113,6 +113,8 @@ def test_bad_list_arguments(marketer, query, field):
     assert response.status_code == 422 and field in response.get_json()["errors"]
 
 
-def test_missing_campaign_is_404(marketer):
-    assert marketer.get("/api/v1/referrals/campaigns/999999/link").status_code == 404
-    assert marketer.patch("/api/v1/referrals/campaigns/999999", json={"name": "x"}).status_code == 404
+@pytest.mark.parametrize("campaign_id", ["999999", "99999999999999999999"])
+def test_missing_campaign_is_404(marketer, campaign_id):
+    assert marketer.get(f"/api/v1/referrals/campaigns/{campaign_id}").status_code == 404
+    assert marketer.get(f"/api/v1/referrals/campaigns/{campaign_id}/link").status_code == 404
+    assert marketer.patch(f"/api/v1/referrals/campaigns/{campaign_id}", json={"name": "x"}).status_code == 404

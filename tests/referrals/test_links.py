@@ -1,13 +1,16 @@
 """GET /r/<code>: the click it records, the cookie it sets and where it may send a visitor."""
 
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from core.extensions import db
 from core.security import keyed_hash
 from referrals.models import Click
+from referrals.services.clicks import UTM_KEYS
 from tests.referrals.conftest import BOT
 from tests.referrals.factories import CampaignFactory
 
@@ -225,3 +228,20 @@ def test_an_unknown_code_costs_at_most_one_query(visitor, statements):
     visitor().get("/r/unknown0000")
     visitor().get("/r/not valid!")
     assert [s for s in statements if s in ("SELECT", "INSERT", "UPDATE", "DELETE")] == ["SELECT"]
+
+
+NASTY = st.sampled_from(["//evil.com", "\\\\evil.com", "https://evil.com", "@evil.com", "%2F%2Fevil.com", "\r\n", "/"])
+PARAM_VALUES = st.one_of(st.text(max_size=60), NASTY, st.builds(lambda a, b: a + b, NASTY, st.text(max_size=20)))
+PARAMS = st.dictionaries(
+    st.sampled_from(["c", "content", "next", "url", *UTM_KEYS]), PARAM_VALUES.map(lambda v: v.replace("\x00", ""))
+)
+
+
+@settings(max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(params=PARAMS)
+def test_fuzzed_parameters_never_leave_the_allowed_hosts(visitor, referrer, campaign, params):
+    response = visitor().get(f"/r/{referrer.referral_code}?{urlencode(params)}")
+    assert response.status_code == 302
+    location = urlsplit(response.headers["Location"])
+    assert location.scheme in ("http", "https") and "@" not in location.netloc
+    assert location.hostname in ("peerloop.test", "brand.example")

@@ -147,8 +147,9 @@ def test_referral_tree_two_levels(marketer, story):
     assert {(c["id"], c["flagged"]) for c in ben["referred"]} == {(story["m2"], False), (story["m3"], True)}
 
 
-def test_tree_of_missing_member_is_404(marketer):
-    assert marketer.get("/api/v1/referrals/tree/999999").status_code == 404
+@pytest.mark.parametrize("member_id", ["999999", "99999999999999999999"])
+def test_tree_of_missing_member_is_404(marketer, member_id):
+    assert marketer.get(f"/api/v1/referrals/tree/{member_id}").status_code == 404
 
 
 def test_k_factor(marketer, story):
@@ -182,6 +183,8 @@ BAD_QUERIES = [
     ("attribution", {"include_flagged": "maybe"}, "include_flagged"),
     ("funnel", {"from": "2026-11-01T25:00"}, "from"),
     ("funnel", {"to": "x" * 100}, "to"),
+    ("funnel", {"to": "9999-12-31"}, "to"),
+    ("funnel", {"from": "1900-01-01T00:00:00Z"}, "from"),
     ("leaderboard", {"limit": "1000"}, "limit"),
     ("leaderboard", {"model": "best"}, "model"),
     ("k-factor", {"period_days": "0"}, "period_days"),
