@@ -1,5 +1,70 @@
-"""Demo data for leads (filled in as the domain lands)."""
+"""Demo data for leads: scoring rules, external events, a scored population, leads in every stage."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from core.accounts.services import find_member_by_email
+from core.extensions import db
+from core.models import utcnow
+from leads.models import LEAD_STAGES, Lead
+from leads.services import current_rules, ingest_events, record_activity
+from leads.services.sales import change_stage
+
+WEB_EVENTS = ("page_viewed", "page_viewed", "pricing_viewed", "demo_requested")
+PROSPECTS = [
+    ("jordan.lee@northwind.io", "Jordan Lee", "VP Engineering", "Northwind", 250),
+    ("sam.rivera@contoso.com", "Sam Rivera", "Head of Support", "Contoso", 1200),
+    ("alex.kim@fabrikam.net", "Alex Kim", "Developer", "Fabrikam", 40),
+]
 
 
 def seed_demo(context: dict, progress) -> None:
-    """Add this domain's part of the demo community; `context` holds what earlier seeders made."""
+    rng = context["rng"]
+    current_rules()  # the default rules, in force from the start
+    members = [m for m in context["members"] if m.member_type != "employee"]
+    now = utcnow()
+    for n, member in enumerate(members):
+        for _ in range(rng.randint(1, 12)):
+            kind = rng.choice(WEB_EVENTS)
+            if kind == "demo_requested" and n % 4:
+                continue  # a quarter of the crowd asks for a demo
+            occurred = now - timedelta(days=rng.uniform(0, 90))
+            record_activity(member.id, kind, occurred, source="events", message_id=f"demo-{member.id}-{rng.random()}")
+    ingest_events(segment_batch(now), "segment")
+    spread_stages(context)
+    progress.update(100)
+    leads = db.session.scalar(sa.select(sa.func.count(Lead.id)))
+    context.setdefault("summary", []).append(f"Leads: {leads} qualified leads scored from demo activity.")
+
+
+def segment_batch(now) -> list[dict]:
+    """What a website's Segment integration would send: identify, then tracks."""
+    events = []
+    for n, (email, name, title, company, size) in enumerate(PROSPECTS):
+        user_id = f"crm-{n + 1}"
+        traits = {"email": email, "name": name, "title": title, "company": {"name": company, "employee_count": size}}
+        events.append({"type": "identify", "userId": user_id, "messageId": f"seed-id-{n}", "traits": traits})
+        for k in range(3 + n):
+            events.append(
+                {"type": "track", "event": "pricing_viewed" if k % 2 else "demo_requested", "userId": user_id,
+                 "messageId": f"seed-track-{n}-{k}", "timestamp": now - timedelta(days=k * 5), "properties": {}}
+            )  # fmt: skip
+    return events
+
+
+def spread_stages(context: dict) -> None:
+    """Move the demo's leads along the funnel so every stage has a few."""
+    sellers = [m for m in context["staff"] if "sales" in m.role_names] or context["staff"][:1]
+    leads = list(db.session.scalars(sa.select(Lead).order_by(Lead.id)))
+    later_stages = [stage for stage in LEAD_STAGES if stage != "mql"]
+    for n, lead in enumerate(leads):
+        stage = later_stages[n % len(later_stages)] if n % 3 else "mql"
+        if stage != "mql":
+            lead.owner_id = sellers[n % len(sellers)].id
+            lead.claimed_at = utcnow()
+            change_stage(lead, stage)
+    if find_member_by_email(PROSPECTS[0][0]) is None:
+        raise RuntimeError("the demo's Segment identify did not create its prospect")
