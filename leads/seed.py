@@ -59,9 +59,8 @@ def spread_stages(context: dict) -> None:
     """Move the demo's leads along the funnel so every stage has a few."""
     sellers = [m for m in context["staff"] if "sales" in m.role_names] or context["staff"][:1]
     leads = list(db.session.scalars(sa.select(Lead).order_by(Lead.id)))
-    later_stages = [stage for stage in LEAD_STAGES if stage != "mql"]
     for n, lead in enumerate(leads):
-        stage = later_stages[n % len(later_stages)] if n % 3 else "mql"
+        stage = LEAD_STAGES[n % len(LEAD_STAGES)]
         if stage != "mql":
             lead.owner_id = sellers[n % len(sellers)].id
             lead.claimed_at = utcnow()

@@ -1,0 +1,65 @@
+"""Erasure and export of what leads holds about a member, and the demo seeder."""
+
+import random
+
+import sqlalchemy as sa
+
+from core.accounts.services import erase_member, export_member
+from core.extensions import db
+from core.models import utcnow
+from leads.models import Activity, Identity, Lead, LeadNote
+from leads.seed import seed_demo
+from leads.services import ingest_events, record_activity
+from tests.factories import MemberFactory
+from tests.leads.conftest import RULES, install_rules
+
+
+class Progress:
+    def __init__(self):
+        self.total = 0
+
+    def update(self, amount):
+        self.total += amount
+
+
+def test_export_lists_the_members_activities(app_ctx):
+    install_rules(RULES)
+    member = MemberFactory()
+    record_activity(member.id, "post_created", utcnow(), source="community", properties={"thread": 3})
+    section = export_member(member)["domains"]["leads"]
+    assert [a["activity_type"] for a in section["activities"]] == ["post_created"]
+    assert section["activities"][0]["properties"] == {"thread": 3}
+
+
+def test_erasure_drops_identifying_data_but_keeps_counts(app_ctx):
+    install_rules(RULES)
+    identify = {"type": "identify", "userId": "crm-9", "anonymousId": "a-9", "messageId": "i-9",
+                "traits": {"email": "gone@acme.io"}}  # fmt: skip
+    track = {"type": "track", "event": "demo_requested", "userId": "crm-9", "messageId": "t-9",
+             "properties": {"page": "/pricing"}}  # fmt: skip
+    track2 = {**track, "messageId": "t-10"}
+    ingest_events([identify, track, track2], "segment")
+    lead = db.session.scalar(sa.select(Lead))
+    lead.notes.append(LeadNote(body="Called, wants pricing"))
+    db.session.flush()
+    erase_member(lead.member)  # the content task runs when the caller commits
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count(Identity.member_id))) == 0
+    rows = db.session.execute(sa.select(Activity.properties, Activity.user_id, Activity.anonymous_id)).all()
+    assert len(rows) == 3 and all(row == ({}, None, None) for row in rows)
+    assert db.session.scalar(sa.select(LeadNote.body)) == "[erased]"
+
+
+def test_seed_demo_scores_a_population_with_leads_in_every_stage(app_ctx):
+    members = [
+        MemberFactory(email=f"demo{n}@acme{n % 3}.io", member_type="prospect" if n % 2 else "customer")
+        for n in range(40)
+    ]
+    staff = [MemberFactory(email="sales@peerloop.demo", member_type="employee", roles=["sales"])]
+    context = {"staff": staff, "members": members, "rng": random.Random(3)}
+    progress = Progress()
+    seed_demo(context, progress)
+    stages = set(db.session.scalars(sa.select(Lead.stage)))
+    assert stages == {"mql", "sal", "sql", "won", "lost", "disqualified"}
+    assert progress.total == 100
+    assert db.session.scalar(sa.select(sa.func.count(Activity.id)).where(Activity.source == "segment")) > 0
