@@ -47,21 +47,40 @@ def database_url() -> str:
     return os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE)
 
 
-def recreate_database(url: str) -> None:
-    """Drop and create the bench database, then migrate it with the real CLI."""
-    parsed = make_url(url)
-    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+def admin_engine(url: str):
+    return sa.create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+
+def drop_and_create(admin, name: str, template: str | None = None) -> None:
     with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
-        connection.exec_driver_sql(f'CREATE DATABASE "{parsed.database}"')
-    admin.dispose()
-    subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
-        cwd=ROOT,
-        env=server_env(url),
-        check=True,
-        capture_output=True,
-    )
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        clause = f' TEMPLATE "{template}"' if template else ""
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"{clause}')
+
+
+_migrated_templates: set[str] = set()
+
+
+def recreate_database(url: str) -> None:
+    """A fresh, migrated bench database: the real CLI migrates a template once per run,
+    each measure then gets a copy of it (CREATE DATABASE ... TEMPLATE takes a second)."""
+    parsed = make_url(url)
+    template = f"{parsed.database}_template"
+    admin = admin_engine(url)
+    try:
+        if template not in _migrated_templates:
+            drop_and_create(admin, template)
+            subprocess.run(
+                [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
+                cwd=ROOT,
+                env=server_env(parsed.set(database=template).render_as_string(hide_password=False)),
+                check=True,
+                capture_output=True,
+            )
+            _migrated_templates.add(template)
+        drop_and_create(admin, parsed.database, template)
+    finally:
+        admin.dispose()
 
 
 def server_env(url: str, **extra) -> dict:
@@ -175,3 +194,40 @@ def median(values: list[float]) -> float:
 
 def say(message: str) -> None:
     print(f"  … {message}", file=sys.stderr, flush=True)
+
+
+def alternating(calls: dict, *, minimum: int, maximum: int, budget: float, warmup: int = 2) -> dict[str, list[float]]:
+    """Seconds per call of each of `calls`, called in turn (so both see the same noise), until
+    `maximum` rounds, or `budget` seconds once `minimum` rounds are done."""
+    for _ in range(warmup):
+        for fn in calls.values():
+            fn()
+    times: dict[str, list[float]] = {name: [] for name in calls}
+    started = time.monotonic()
+    for done in range(maximum):
+        if done >= minimum and time.monotonic() - started > budget:
+            break
+        for name, fn in calls.items():
+            begin = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - begin)
+    return times
+
+
+def ms(seconds: float) -> float:
+    return seconds * 1000.0
+
+
+@contextmanager
+def statements(engine):
+    """The SQL statements (text, parameters) `engine` runs inside the block."""
+    seen: list[tuple[str, object]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, parameters))
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
