@@ -6,7 +6,8 @@ from core.schemas import BaseSchema, PageArgsSchema
 from referrals.models import CONVERSION_KINDS, MODELS
 from referrals.services.reports import GROUPS
 
-UTM = {"allow_none": True, "validate": validate.Length(max=100)}
+PRINTABLE = validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error="Control characters are not allowed.")
+UTM = {"allow_none": True, "validate": [validate.Length(max=100), PRINTABLE]}
 DEFAULT_RANGE = timedelta(days=30)
 MIN_YEAR, MAX_YEAR = 2000, 2999
 
@@ -47,7 +48,7 @@ class LinkSchema(BaseSchema):
 
 class CampaignSchema(BaseSchema):
     id = fields.Integer(dump_only=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=120), PRINTABLE])
     slug = fields.String(dump_only=True)
     landing_url = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     utm_source = fields.String(**UTM)

@@ -24,6 +24,7 @@ CONTENT_PATTERN = re.compile(r"^(thread|recommendation)-([1-9][0-9]{0,17})$")
 CONTENT_PATHS = {"thread": "threads", "recommendation": "recommendations"}
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
 UTM_MAX = 100
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")  # PostgreSQL refuses NUL; none belongs in a UTM value
 # Clients that announce themselves as tools rather than browsers.
 NON_BROWSER_FAMILIES = frozenset(
     {"curl", "Wget", "Python Requests", "Python-urllib", "Go-http-client", "Java", "okhttp", "HeadlessChrome"}
@@ -78,12 +79,13 @@ def referring_host(referrer: str | None) -> str | None:
         host = urlsplit(referrer).hostname if referrer else None
     except ValueError:
         return None
-    return host[:255] if host else None
+    host = CONTROL_CHARACTERS.sub("", host or "")
+    return host[:255] or None
 
 
 def click_utm(link, params: Mapping[str, str]) -> dict:
     """The link's utm_* parameters, falling back to the campaign's defaults."""
-    utm = {key: (params.get(key) or "").strip()[:UTM_MAX] or None for key in UTM_KEYS}
+    utm = {key: CONTROL_CHARACTERS.sub("", params.get(key) or "").strip()[:UTM_MAX] or None for key in UTM_KEYS}
     for key in ("utm_source", "utm_medium", "utm_campaign"):
         utm[key] = utm[key] or getattr(link, key)
     return utm
