@@ -20,6 +20,7 @@ from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import utcnow
 from core.pagination import paginate
+from core.tasks import enqueue_after_commit
 
 REPLY_SCORE = 2  # a reply weighs two reactions in the "top" order
 THREAD_ORDERS = {
@@ -177,6 +178,24 @@ def delete_post(post: Post, actor: Member) -> None:
     post.deleted_at = utcnow()
     increment(Thread, post.thread_id, reply_count=-1, score=-REPLY_SCORE)
     db.session.flush()
+    if post.like_count or post.helpful_count or post.insightful_count:
+        from community.tasks import reconcile_thread_counters
+
+        enqueue_after_commit(reconcile_thread_counters, post.thread_id)
+
+
+def reconcile_thread_counters(thread_id: int) -> None:
+    """One UPDATE recomputing reply_count, reaction_count and score from the live posts (idempotent)."""
+    live = sa.and_(Post.thread_id == thread_id, Post.deleted_at.is_(None))
+    replies = sa.select(sa.func.count(Post.id)).where(live, Post.is_opener.is_(False)).scalar_subquery()
+    total = sa.func.coalesce(sa.func.sum(Post.like_count + Post.helpful_count + Post.insightful_count), 0)
+    reactions = sa.select(total).where(live).scalar_subquery()
+    db.session.execute(
+        sa.update(Thread)
+        .where(Thread.id == thread_id)
+        .values(reply_count=replies, reaction_count=reactions, score=reactions + REPLY_SCORE * replies),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def share_thread(thread: Thread, member: Member) -> dict:
