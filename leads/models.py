@@ -81,7 +81,7 @@ class MemberScore(db.Model):
     __tablename__ = "lead_scores"
     __table_args__ = (
         sa.Index("ix_lead_scores_engagement", "engagement_sum", "member_id"),
-        sa.Index("ix_lead_scores_fit_engagement", "fit", "engagement_sum", "member_id"),
+        sa.Index("ix_lead_scores_rank", "stage", "fit", "engagement_sum", "member_id"),
         sa.Index("ix_lead_scores_organization", "organization"),
     )
 

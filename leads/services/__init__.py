@@ -1,6 +1,7 @@
 """Leads operations. They flush but never commit; the caller (view, task, CLI) commits once."""
 
 from leads.services.ingestion import identify, ingest_events
+from leads.services.ranking import list_leads, rank_accounts
 from leads.services.rescore import finish_rescore, get_job, plan_chunks, rescore_chunk, update_rules
 from leads.services.rules import DEFAULT_RULES, current_rules
 from leads.services.sales import (
@@ -8,8 +9,6 @@ from leads.services.sales import (
     claim_lead,
     get_lead,
     lead_detail,
-    list_leads,
-    rank_accounts,
     update_lead,
 )
 from leads.services.scoring import record_activity, score_activity

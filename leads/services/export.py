@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Iterator
 
-from leads.services.sales import list_leads
+from leads.services.ranking import list_leads
 
 CSV_COLUMNS = (
     "email", "first_name", "last_name", "company", "title", "lead_score", "stage", "owner_email", "created_at",

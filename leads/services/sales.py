@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import sqlalchemy as sa
 from flask import current_app
 
@@ -12,75 +10,15 @@ from core.auth import has_role
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import utcnow
-from core.pagination import decode_cursor, encode_cursor
-from leads.models import Activity, Lead, LeadNote, MemberScore
-from leads.services.common import days_since_unix, discovery_path, product_names, record_conversion
+from leads.models import Activity, Lead, LeadNote
+from leads.services.common import discovery_path, product_names, record_conversion
 from leads.services.rules import current_rules, decay_factor, matched_rules
 
 RECENT_ACTIVITIES = 10
-CURSOR_AT = sa.literal(0.0, type_=sa.Float)  # the instant a list was first read, kept across pages
 
 
 class LeadAlreadyClaimed(Conflict):
     """Another seller owns this lead."""
-
-
-def score_expression(factor: float):
-    return MemberScore.engagement_sum * factor + MemberScore.fit
-
-
-def filtered_leads(filters: dict, factor: float) -> sa.Select:
-    score = score_expression(factor)
-    stmt = sa.select(Lead, score.label("current_score")).join(MemberScore, MemberScore.member_id == Lead.member_id)
-    stmt = stmt.join(Member, Member.id == Lead.member_id)
-    if filters.get("stage"):
-        stmt = stmt.where(Lead.stage == filters["stage"])
-    if filters.get("min_score") is not None:
-        stmt = stmt.where(score >= filters["min_score"])
-    if filters.get("owner") is not None:
-        stmt = stmt.where(Lead.owner_id.is_(None) if filters["owner"] == 0 else Lead.owner_id == filters["owner"])
-    if filters.get("organization"):
-        stmt = stmt.where(MemberScore.organization == filters["organization"].strip().lower())
-    if filters.get("product"):
-        interested = sa.select(Activity.id).where(
-            Activity.member_id == Lead.member_id,
-            Activity.subject_type == "product",
-            Activity.subject_id == filters["product"],
-        )
-        stmt = stmt.where(interested.exists())
-    if filters.get("q"):
-        pattern = f"%{filters['q'].lower()}%"
-        stmt = stmt.where(
-            sa.or_(
-                Member.email_normalized.like(pattern),
-                sa.func.lower(Member.display_name).like(pattern),
-                MemberScore.organization.like(pattern),
-            )
-        )
-    return stmt
-
-
-def list_leads(*, limit: int, cursor: str | None, sort: str = "score", **filters):
-    """Keyset pages; by score, every page uses the decay factor of the first page's instant."""
-    rules = current_rules()
-    at = utcnow()
-    key_columns = [score_expression(1.0), Lead.id, CURSOR_AT] if sort == "score" else [Lead.created_at, Lead.id]
-    boundary = decode_cursor(cursor, key_columns) if cursor else None
-    if boundary is not None and sort == "score":
-        at = datetime.fromtimestamp(boundary[2] * 86400.0, tz=at.tzinfo)
-    factor = decay_factor(rules, at)
-    stmt = filtered_leads(filters, factor)
-    order = [score_expression(factor), Lead.id] if sort == "score" else [Lead.created_at, Lead.id]
-    if boundary is not None:
-        literals = [sa.literal(value, type_=column.type) for value, column in zip(boundary[:2], order, strict=True)]
-        stmt = stmt.where(sa.tuple_(*order) < sa.tuple_(*literals))
-    rows = db.session.execute(stmt.order_by(*[c.desc() for c in order]).limit(limit + 1)).all()
-    leads = [with_score(lead, score, factor) for lead, score in rows[:limit]]
-    if len(rows) <= limit:
-        return leads, None
-    last = leads[-1]
-    values = [last.current_score, last.id, days_since_unix(at)] if sort == "score" else [last.created_at, last.id]
-    return leads, encode_cursor(values)
 
 
 def with_score(lead: Lead, score: float, factor: float) -> Lead:
@@ -204,32 +142,3 @@ def seller(member_id: int) -> Member:
     if member is None or member.erased_at is not None or not has_role(member, "sales"):
         raise ValidationFailed("The owner must be a member with the sales or admin role.", field="owner_id")
     return member
-
-
-def rank_accounts(*, limit: int, cursor: str | None):
-    """Organisations by combined score (Σ S · factor + Σ fit), employees left out; pages share one instant."""
-    at = utcnow()
-    boundary = decode_cursor(cursor, [CURSOR_AT, MemberScore.organization, CURSOR_AT]) if cursor else None
-    if boundary is not None:
-        at = datetime.fromtimestamp(boundary[2] * 86400.0, tz=at.tzinfo)
-    factor = decay_factor(current_rules(), at)
-    score = (sa.func.sum(MemberScore.engagement_sum) * factor + sa.func.sum(MemberScore.fit)).label("score")
-    lead_count = sa.func.count(Lead.id).label("leads")
-    stmt = (
-        sa.select(MemberScore.organization, score, sa.func.count(MemberScore.member_id).label("members"), lead_count)
-        .join(Member, Member.id == MemberScore.member_id)
-        .outerjoin(Lead, Lead.member_id == MemberScore.member_id)
-        .where(MemberScore.organization.is_not(None), Member.member_type != "employee")
-        .group_by(MemberScore.organization)
-    )
-    if boundary is not None:
-        last = sa.tuple_(sa.literal(boundary[0], type_=sa.Float), sa.literal(boundary[1], type_=sa.String))
-        stmt = stmt.having(sa.tuple_(score, MemberScore.organization) < last)
-    rows = db.session.execute(stmt.order_by(score.desc(), MemberScore.organization.desc()).limit(limit + 1)).all()
-    items = [
-        {"organization": row.organization, "score": row.score, "members": row.members, "leads": row.leads}
-        for row in rows[:limit]
-    ]
-    if len(rows) <= limit:
-        return items, None
-    return items, encode_cursor([items[-1]["score"], items[-1]["organization"], days_since_unix(at)])

@@ -91,7 +91,7 @@ def upgrade():
     )
     with op.batch_alter_table('lead_scores', schema=None) as batch_op:
         batch_op.create_index('ix_lead_scores_engagement', ['engagement_sum', 'member_id'], unique=False)
-        batch_op.create_index('ix_lead_scores_fit_engagement', ['fit', 'engagement_sum', 'member_id'], unique=False)
+        batch_op.create_index('ix_lead_scores_rank', ['stage', 'fit', 'engagement_sum', 'member_id'], unique=False)
         batch_op.create_index('ix_lead_scores_organization', ['organization'], unique=False)
 
     op.create_table('lead_scoring_rules',
@@ -199,7 +199,7 @@ def downgrade():
     op.drop_table('lead_scoring_rules')
     with op.batch_alter_table('lead_scores', schema=None) as batch_op:
         batch_op.drop_index('ix_lead_scores_organization')
-        batch_op.drop_index('ix_lead_scores_fit_engagement')
+        batch_op.drop_index('ix_lead_scores_rank')
         batch_op.drop_index('ix_lead_scores_engagement')
 
     op.drop_table('lead_scores')

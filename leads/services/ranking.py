@@ -1,0 +1,189 @@
+"""Ranked lead lists as index scans.
+
+score = S · f(t) + fit, with f(t) = 2^(−(t − E)/H) common to everyone. Within one fit value,
+ordering by score is ordering by S, so each distinct fit value is one range scan of
+ix_lead_scores_rank (stage, fit, engagement_sum, member_id) read backwards; the few
+per-fit streams are merged here. Fit values are few (sums of a handful of rule points)
+and are found with one index seek each (a loose index scan), not a sort.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from core.accounts.models import Member
+from core.extensions import db
+from core.models import utcnow
+from core.pagination import decode_cursor, encode_cursor
+from leads.models import Activity, Lead, MemberScore
+from leads.services.common import days_since_unix
+from leads.services.rules import current_rules, decay_factor
+
+NUMBER = sa.literal(0.0, type_=sa.Float)
+SCORE_CURSOR = [NUMBER, NUMBER, MemberScore.member_id, NUMBER]  # S, fit, member id, instant (days)
+MAX_FIT_LEVELS = 64  # beyond this many distinct fit values, one sorted query is cheaper
+
+
+def with_filters(stmt: sa.Select, filters: dict) -> sa.Select:
+    if filters.get("stage"):
+        stmt = stmt.where(Lead.stage == filters["stage"])
+    if filters.get("owner") is not None:
+        stmt = stmt.where(Lead.owner_id.is_(None) if filters["owner"] == 0 else Lead.owner_id == filters["owner"])
+    if filters.get("organization"):
+        stmt = stmt.where(MemberScore.organization == filters["organization"].strip().lower())
+    if filters.get("product"):
+        interested = sa.select(Activity.id).where(
+            Activity.member_id == Lead.member_id,
+            Activity.subject_type == "product",
+            Activity.subject_id == filters["product"],
+        )
+        stmt = stmt.where(interested.exists())
+    if filters.get("q"):
+        pattern = f"%{filters['q'].lower()}%"
+        stmt = stmt.join(Member, Member.id == Lead.member_id).where(
+            sa.or_(
+                Member.email_normalized.like(pattern),
+                sa.func.lower(Member.display_name).like(pattern),
+                MemberScore.organization.like(pattern),
+            )
+        )
+    return stmt
+
+
+def fit_levels() -> list[float]:
+    """Distinct fit values among leads, one index seek each."""
+    levels: list[float] = []
+    while len(levels) <= MAX_FIT_LEVELS:
+        stmt = sa.select(sa.func.min(MemberScore.fit)).where(MemberScore.stage == "lead")
+        level = db.session.scalar(stmt.where(MemberScore.fit > levels[-1]) if levels else stmt)
+        if level is None:
+            return levels
+        levels.append(level)
+    return levels
+
+
+def ranked_rows(filters: dict, factor: float, boundary: list | None, limit: int) -> list[tuple]:
+    """(score, member_id, lead_id, S, fit) of the next `limit` leads, highest score first."""
+    base = (
+        sa.select(Lead.id, MemberScore.member_id, MemberScore.engagement_sum, MemberScore.fit)
+        .select_from(MemberScore)
+        .join(Lead, Lead.member_id == MemberScore.member_id)
+        .where(MemberScore.stage == "lead")
+    )
+    base = with_filters(base, filters)
+    levels = fit_levels()
+    if len(levels) > MAX_FIT_LEVELS:
+        return sorted_rows(base, factor, boundary, limit, filters)
+    rows = []
+    for level in levels:
+        stmt = base.where(MemberScore.fit == level)
+        if filters.get("min_score") is not None:
+            stmt = stmt.where(MemberScore.engagement_sum >= (filters["min_score"] - level) / factor)
+        if boundary is not None:
+            stmt = stmt.where(after(boundary, level, factor))
+        order = (MemberScore.engagement_sum.desc(), MemberScore.member_id.desc())
+        rows += db.session.execute(stmt.order_by(*order).limit(limit)).all()
+    merged = [(s * factor + fit, member_id, lead_id, s, fit) for lead_id, member_id, s, fit in rows]
+    return sorted(merged, reverse=True)[:limit]
+
+
+def after(boundary: list, level: float, factor: float):
+    """Rows of fit `level` ranking after the cursor row (S0, fit0, member0)."""
+    s0, fit0, member0 = boundary[:3]
+    if level == fit0:
+        return sa.tuple_(MemberScore.engagement_sum, MemberScore.member_id) < sa.tuple_(
+            sa.literal(s0, type_=sa.Float), sa.literal(member0)
+        )
+    return MemberScore.engagement_sum < s0 + (fit0 - level) / factor
+
+
+def sorted_rows(base: sa.Select, factor: float, boundary: list | None, limit: int, filters: dict) -> list[tuple]:
+    score = MemberScore.engagement_sum * factor + MemberScore.fit
+    stmt = base
+    if filters.get("min_score") is not None:
+        stmt = stmt.where(score >= filters["min_score"])
+    if boundary is not None:
+        s0, fit0, member0 = boundary[:3]
+        stmt = stmt.where(sa.tuple_(score, MemberScore.member_id) < sa.tuple_(sa.literal(s0 * factor + fit0), member0))
+    rows = db.session.execute(stmt.order_by(score.desc(), MemberScore.member_id.desc()).limit(limit)).all()
+    return [(s * factor + fit, member_id, lead_id, s, fit) for lead_id, member_id, s, fit in rows]
+
+
+def list_leads(*, limit: int, cursor: str | None, sort: str = "score", **filters):
+    """Keyset pages; by score, every page uses the decay factor of the first page's instant."""
+    if sort == "recent":
+        return recent_leads(limit=limit, cursor=cursor, **filters)
+    at = utcnow()
+    boundary = decode_cursor(cursor, SCORE_CURSOR) if cursor else None
+    if boundary is not None:
+        at = datetime.fromtimestamp(boundary[3] * 86400.0, tz=at.tzinfo)
+    factor = decay_factor(current_rules(), at)
+    rows = ranked_rows(filters, factor, boundary, limit + 1)
+    leads = load_leads(rows[:limit], factor)
+    if len(rows) <= limit:
+        return leads, None
+    _, member_id, _, s, fit = rows[limit - 1]
+    return leads, encode_cursor([s, fit, member_id, days_since_unix(at)])
+
+
+def load_leads(rows: list[tuple], factor: float) -> list[Lead]:
+    from leads.services.sales import with_score
+
+    by_id = {lead.id: lead for lead in db.session.scalars(sa.select(Lead).where(Lead.id.in_([r[2] for r in rows])))}
+    return [with_score(by_id[lead_id], score, factor) for score, _, lead_id, _, _ in rows]
+
+
+def recent_leads(*, limit: int, cursor: str | None, **filters):
+    """Most recently qualified first: ix_leads_created."""
+    factor = decay_factor(current_rules())
+    stmt = sa.select(Lead).join(MemberScore, MemberScore.member_id == Lead.member_id)
+    stmt = with_filters(stmt, filters)
+    if filters.get("min_score") is not None:
+        stmt = stmt.where(MemberScore.engagement_sum * factor + MemberScore.fit >= filters["min_score"])
+    order = [Lead.created_at, Lead.id]
+    if cursor:
+        values = decode_cursor(cursor, order)
+        literals = [sa.literal(v, type_=c.type) for v, c in zip(values, order, strict=True)]
+        stmt = stmt.where(sa.tuple_(*order) < sa.tuple_(*literals))
+    leads = list(db.session.scalars(stmt.order_by(*[c.desc() for c in order]).limit(limit + 1)))
+    page = [with_current(lead, factor) for lead in leads[:limit]]
+    if len(leads) <= limit:
+        return page, None
+    return page, encode_cursor([page[-1].created_at, page[-1].id])
+
+
+def with_current(lead: Lead, factor: float) -> Lead:
+    from leads.services.sales import with_score
+
+    return with_score(lead, lead.score.engagement_sum * factor + lead.score.fit, factor)
+
+
+def rank_accounts(*, limit: int, cursor: str | None):
+    """Organisations by combined score (Σ S · f + Σ fit), employees left out; pages share one instant."""
+    at = utcnow()
+    boundary = decode_cursor(cursor, [NUMBER, MemberScore.organization, NUMBER]) if cursor else None
+    if boundary is not None:
+        at = datetime.fromtimestamp(boundary[2] * 86400.0, tz=at.tzinfo)
+    factor = decay_factor(current_rules(), at)
+    score = (sa.func.sum(MemberScore.engagement_sum) * factor + sa.func.sum(MemberScore.fit)).label("score")
+    lead_count = sa.func.count(Lead.id).label("leads")
+    stmt = (
+        sa.select(MemberScore.organization, score, sa.func.count(MemberScore.member_id).label("members"), lead_count)
+        .join(Member, Member.id == MemberScore.member_id)
+        .outerjoin(Lead, Lead.member_id == MemberScore.member_id)
+        .where(MemberScore.organization.is_not(None), Member.member_type != "employee")
+        .group_by(MemberScore.organization)
+    )
+    if boundary is not None:
+        last = sa.tuple_(sa.literal(boundary[0], type_=sa.Float), sa.literal(boundary[1], type_=sa.String))
+        stmt = stmt.having(sa.tuple_(score, MemberScore.organization) < last)
+    rows = db.session.execute(stmt.order_by(score.desc(), MemberScore.organization.desc()).limit(limit + 1)).all()
+    items = [
+        {"organization": row.organization, "score": row.score, "members": row.members, "leads": row.leads}
+        for row in rows[:limit]
+    ]
+    if len(rows) <= limit:
+        return items, None
+    return items, encode_cursor([items[-1]["score"], items[-1]["organization"], days_since_unix(at)])

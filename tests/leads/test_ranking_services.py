@@ -1,0 +1,63 @@
+"""Ranking by score as per-fit index scans merged: pages equal a plain sort, at any page size."""
+
+import random
+
+import pytest
+
+from core.extensions import db
+from leads.services import list_leads
+from tests.leads.conftest import RULES, install_rules
+from tests.leads.factories import LeadFactory
+
+
+@pytest.fixture
+def population(app_ctx):
+    install_rules(RULES)
+    rng = random.Random(11)
+    pairs = [(rng.uniform(15, 80), rng.choice([0, 5, 10, 15])) for _ in range(25)]
+    pairs += pairs[:5]  # exact ties (same S, same fit): the member id breaks them
+    leads = [LeadFactory(points=points, points__fit=fit) for points, fit in pairs]
+    db.session.flush()
+    return leads
+
+
+def walk(limit: int, **filters) -> list[int]:
+    ids, cursor = [], None
+    while True:
+        page, cursor = list_leads(limit=limit, cursor=cursor, **filters)
+        ids += [lead.id for lead in page]
+        if cursor is None:
+            return ids
+
+
+def expected_order(leads, min_score=None) -> list[int]:
+    scored = [(lead.current_score, lead.member_id, lead.id) for lead in leads_with_scores(leads)]
+    return [lead_id for score, _, lead_id in sorted(scored, reverse=True) if min_score is None or score >= min_score]
+
+
+def leads_with_scores(leads):
+    page, _ = list_leads(limit=100, cursor=None)
+    return page
+
+
+@pytest.mark.parametrize("limit", [1, 4, 7, 100])
+def test_pages_match_a_full_sort(population, limit):
+    assert walk(limit) == expected_order(population)
+
+
+def test_min_score_filter_applies_across_fit_levels(population):
+    assert walk(5, min_score=50) == expected_order(population, min_score=50)
+    assert walk(5, min_score=50)  # not vacuous
+
+
+def test_scores_are_engagement_plus_fit(population):
+    page, _ = list_leads(limit=100, cursor=None)
+    assert all(lead.current_score == pytest.approx(lead.engagement + lead.fit, rel=1e-9) for lead in page)
+    assert [lead.current_score for lead in page] == sorted((lead.current_score for lead in page), reverse=True)
+
+
+def test_many_fit_levels_fall_back_to_one_sorted_query_with_the_same_pages(population, monkeypatch):
+    expected = walk(4)
+    monkeypatch.setattr("leads.services.ranking.MAX_FIT_LEVELS", 2)
+    assert walk(4) == expected
+    assert walk(3, min_score=50) == expected_order(population, min_score=50)
