@@ -73,11 +73,17 @@ def accept_answer(thread: Thread, actor: Member, post_id: int) -> Thread:
         raise ValidationFailed("post_id must be a visible reply in this thread.", field="post_id")
     if thread.accepted_post_id == post.id:
         return thread
-    if thread.accepted_post_id is not None:
-        previous = db.session.get(Post, thread.accepted_post_id)
-        bump_profile(previous.author_id, accepted_answers=-1, reputation=-ACCEPTED_ANSWER_POINTS)
+    withdraw_accepted_answer(thread)
     thread.accepted_post_id = post.id
     bump_profile(post.author_id, accepted_answers=1, reputation=ACCEPTED_ANSWER_POINTS)
     record_activity(post.author_id, "answer_accepted", "post", post.id, thread_id=thread.id)
     db.session.flush()
     return thread
+
+
+def withdraw_accepted_answer(thread: Thread) -> None:
+    if thread.accepted_post_id is None:
+        return
+    previous = db.session.get(Post, thread.accepted_post_id)
+    bump_profile(previous.author_id, accepted_answers=-1, reputation=-ACCEPTED_ANSWER_POINTS)
+    thread.accepted_post_id = None

@@ -177,6 +177,11 @@ def delete_post(post: Post, actor: Member) -> None:
         raise ValidationFailed("Delete the thread to remove its opening post.", field="post_id")
     post.deleted_at = utcnow()
     increment(Thread, post.thread_id, reply_count=-1, score=-REPLY_SCORE)
+    thread = db.session.get(Thread, post.thread_id)
+    if thread.accepted_post_id == post.id:  # a deleted reply is no longer the answer, nor worth its points
+        from community.services.reactions import withdraw_accepted_answer
+
+        withdraw_accepted_answer(thread)
     db.session.flush()
     if post.like_count or post.helpful_count or post.insightful_count:
         from community.tasks import reconcile_thread_counters

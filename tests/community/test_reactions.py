@@ -131,3 +131,12 @@ def test_profile_of_new_member_has_zero_reputation(auth, client):
     member = auth.member()
     profile = client.get(f"{API}/members/{member.id}").get_json()
     assert profile["reputation"] == 0 and profile["display_name"] == member.display_name
+
+
+def test_deleting_the_accepted_answer_withdraws_it(client, reply):
+    path = f"{API}/threads/{reply['thread']['id']}/accept"
+    reply["asker"].post(path, json={"post_id": reply["post"]["id"]})
+    assert reply["author"].delete(f"{API}/posts/{reply['post']['id']}").status_code == 204
+    assert client.get(f"{API}/threads/{reply['thread']['id']}").get_json()["accepted_post_id"] is None
+    profile = client.get(f"{API}/members/{reply['author'].member.id}").get_json()
+    assert (profile["accepted_answers"], profile["reputation"]) == (0, 0)
