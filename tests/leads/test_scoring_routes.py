@@ -120,3 +120,20 @@ def test_rescore_that_lifts_members_over_mql_makes_them_leads(app_ctx):
     db.session.flush()
     rescore(job.id)
     assert db.session.scalar(sa.select(Lead.stage).where(Lead.member_id == member.id)) == "mql"
+
+
+def test_rescore_task_is_idempotent_and_an_older_job_yields_to_newer_rules(app_ctx):
+    install_rules(RULES)
+    member = MemberFactory()
+    record_activity(member.id, "post_created", utcnow(), source="community")
+    older = services.update_rules({**RULES, "weights": {"post_created": 7.0}}, actor_id=None)[1]
+    newer = services.update_rules({**RULES, "weights": {"post_created": 9.0}}, actor_id=None)[1]
+    rescore(older.id)  # the task runs in its own app context and session
+    db.session.expire_all()
+    assert older.status == "superseded"
+    rescore(newer.id)
+    rescore(newer.id)  # a redelivered task changes nothing
+    db.session.expire_all()
+    assert newer.status == "succeeded"
+    score = db.session.get(MemberScore, member.id)
+    assert score.engagement_sum * decay_factor(current_rules()) == pytest.approx(9.0, rel=1e-3)
