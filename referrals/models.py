@@ -15,6 +15,8 @@ MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position_based")
 CONVERSION_KINDS = ("signup", "engaged", "lead", "customer")
 CHANNELS = ("link", "campaign", "share", "code")
 UA_CLASSES = ("browser", "bot", "unknown")
+REWARD_TRIGGERS = ("signup", "first_post", "customer")
+REWARD_SIDES = ("referrer", "referee")
 # Credit is stored as an integer number of millionths, so one conversion's credit sums to exactly 1.
 CREDIT_UNIT = 1_000_000
 
@@ -140,3 +142,48 @@ class Credit(db.Model):
         sa.ForeignKey("referral_touches.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     share: Mapped[int]
+
+
+class RewardRule(db.Model):
+    """Double-sided reward: what the referrer and the referred member get when a trigger happens."""
+
+    __tablename__ = "referral_reward_rules"
+    __table_args__ = (
+        sa.CheckConstraint(in_list("trigger", REWARD_TRIGGERS), name="trigger"),
+        sa.CheckConstraint("referrer_amount >= 0 AND referee_amount >= 0", name="amounts"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # None: every referral; otherwise only referrals with a touch of this campaign.
+    campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("referral_campaigns.id", ondelete="CASCADE"))
+    trigger: Mapped[str] = mapped_column(sa.String(16))
+    referrer_amount: Mapped[int] = mapped_column(default=0)
+    referee_amount: Mapped[int] = mapped_column(default=0)
+    unit: Mapped[str] = mapped_column(sa.String(20), default="points")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RewardEntry(db.Model):
+    """One line of the reward ledger: granted once per rule, referred member and side."""
+
+    __tablename__ = "referral_reward_ledger"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "rule_id", "referred_member_id", "side", name="uq_referral_reward_ledger_rule_id_referred_member_id_side"
+        ),
+        sa.CheckConstraint(in_list("side", REWARD_SIDES), name="side"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule_id: Mapped[int] = mapped_column(sa.ForeignKey("referral_reward_rules.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    side: Mapped[str] = mapped_column(sa.String(8))
+    referred_member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"))
+    trigger: Mapped[str] = mapped_column(sa.String(16))
+    amount: Mapped[int]
+    unit: Mapped[str] = mapped_column(sa.String(20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    member: Mapped[Member] = relationship(foreign_keys=[member_id], lazy="joined")

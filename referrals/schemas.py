@@ -3,7 +3,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from marshmallow import ValidationError, fields, post_load, validate
 
 from core.schemas import BaseSchema, PageArgsSchema
-from referrals.models import CONVERSION_KINDS, MODELS
+from referrals.models import CONVERSION_KINDS, MODELS, REWARD_TRIGGERS
 from referrals.services.reports import GROUPS
 
 PRINTABLE = validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error="Control characters are not allowed.")
@@ -185,3 +185,38 @@ class FlagSchema(BaseSchema):
     reasons = fields.List(fields.String())
     member = fields.Nested(MemberRefSchema)
     referred_by = fields.Nested(MemberRefSchema, allow_none=True)
+
+
+class RewardRuleSchema(BaseSchema):
+    id = fields.Integer(dump_only=True)
+    campaign_id = fields.Integer(
+        allow_none=True, load_default=None, metadata={"description": "Only referrals through this campaign; null: all"}
+    )
+    trigger = fields.String(required=True, validate=validate.OneOf(REWARD_TRIGGERS))
+    referrer_amount = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+    referee_amount = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+    unit = fields.String(load_default="points", validate=[validate.Length(min=1, max=20), PRINTABLE])
+    active = fields.Boolean(load_default=True)
+    created_at = fields.DateTime(dump_only=True)
+
+
+class RewardRuleUpdateSchema(BaseSchema):
+    referrer_amount = fields.Integer(validate=validate.Range(min=0, max=1_000_000))
+    referee_amount = fields.Integer(validate=validate.Range(min=0, max=1_000_000))
+    active = fields.Boolean()
+
+
+class RewardEntrySchema(BaseSchema):
+    id = fields.Integer()
+    member = fields.Nested(MemberRefSchema)
+    side = fields.String(metadata={"description": "referrer or referee"})
+    trigger = fields.String()
+    amount = fields.Integer()
+    unit = fields.String()
+    referred_member_id = fields.Integer()
+    rule_id = fields.Integer()
+    created_at = fields.DateTime()
+
+
+class LedgerArgsSchema(PageArgsSchema):
+    member_id = fields.Integer(validate=validate.Range(min=1, max=2**63 - 1))

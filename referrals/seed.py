@@ -1,4 +1,4 @@
-"""Demo data for referrals: three campaigns, 90 days of clicks, referred signups with conversions."""
+"""Demo data for referrals: campaigns, reward rules, 90 days of clicks, referred signups with conversions."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from core.extensions import db
 from core.models import utcnow
 from core.security import keyed_hash
-from referrals.models import Campaign, Click
+from referrals.models import Campaign, Click, RewardRule
 from referrals.services import attribute_signup, record_conversion
 from referrals.services.links import site_url
 
@@ -25,7 +25,9 @@ BROWSER_SHARE = 0.93
 def seed_demo(context: dict, progress) -> None:
     rng = context["rng"]
     members = context["members"]
-    campaigns = seed_campaigns(next(s for s in context["staff"] if "marketer" in s.role_names))
+    marketer = next(s for s in context["staff"] if "marketer" in s.role_names)
+    campaigns = seed_campaigns(marketer)
+    seed_reward_rules(marketer, campaigns[2])
     advocates = rng.sample(members, 12)
     addresses = [keyed_hash(f"198.51.100.{n}", "click-ip") for n in range(1, 255)]
     db.session.execute(sa.insert(Click), background_clicks(rng, advocates, campaigns, addresses))
@@ -57,6 +59,23 @@ def seed_campaigns(marketer) -> list[Campaign]:
     db.session.add_all(campaigns)
     db.session.flush()
     return campaigns
+
+
+def seed_reward_rules(marketer, friends_campaign: Campaign) -> None:
+    db.session.add_all(
+        [
+            RewardRule(trigger="signup", referrer_amount=100, referee_amount=100, created_by_id=marketer.id),
+            RewardRule(
+                campaign_id=friends_campaign.id,
+                trigger="customer",
+                referrer_amount=2000,
+                referee_amount=1000,
+                unit="cents",
+                created_by_id=marketer.id,
+            ),
+        ]
+    )
+    db.session.flush()
 
 
 def click_row(rng, referrer, campaigns, addresses, visitor_id: str, at) -> dict:

@@ -7,8 +7,8 @@ Referrals sends core.signals.activity_recorded (sender "referrals", activity_typ
 from flask import has_request_context, request
 
 from core.security import keyed_hash
-from core.signals import member_erased, member_export_requested, member_signed_up
-from referrals.services import attribute_signup, privacy
+from core.signals import activity_recorded, member_erased, member_export_requested, member_signed_up
+from referrals.services import attribute_signup, privacy, rewards
 
 
 @member_signed_up.connect
@@ -27,3 +27,10 @@ def anonymise_erased_member(sender, member_id, **extra):
 @member_export_requested.connect
 def export_referral_data(sender, member, **extra):
     return {"referrals": privacy.export_member(member)}
+
+
+@activity_recorded.connect_via("community")
+def reward_first_post(sender, member_id, activity_type, occurred_at, **extra):
+    """A referred member's first thread or post can trigger a reward rule."""
+    if activity_type in rewards.FIRST_POST_ACTIVITIES:
+        rewards.grant_first_post_rewards(member_id, occurred_at)

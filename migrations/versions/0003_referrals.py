@@ -126,9 +126,47 @@ def upgrade():
     with op.batch_alter_table('referral_credits', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_referral_credits_touch_id'), ['touch_id'], unique=False)
 
+    op.create_table('referral_reward_rules',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=True),
+    sa.Column('trigger', sa.String(length=16), nullable=False),
+    sa.Column('referrer_amount', sa.Integer(), nullable=False),
+    sa.Column('referee_amount', sa.Integer(), nullable=False),
+    sa.Column('unit', sa.String(length=20), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("trigger IN ('signup', 'first_post', 'customer')", name=op.f('ck_referral_reward_rules_trigger')),
+    sa.CheckConstraint('referrer_amount >= 0 AND referee_amount >= 0', name=op.f('ck_referral_reward_rules_amounts')),
+    sa.ForeignKeyConstraint(['campaign_id'], ['referral_campaigns.id'], name=op.f('fk_referral_reward_rules_campaign_id_referral_campaigns'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['members.id'], name=op.f('fk_referral_reward_rules_created_by_id_members'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_referral_reward_rules'))
+    )
+    op.create_table('referral_reward_ledger',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('rule_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('side', sa.String(length=8), nullable=False),
+    sa.Column('referred_member_id', sa.Integer(), nullable=False),
+    sa.Column('trigger', sa.String(length=16), nullable=False),
+    sa.Column('amount', sa.Integer(), nullable=False),
+    sa.Column('unit', sa.String(length=20), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("side IN ('referrer', 'referee')", name=op.f('ck_referral_reward_ledger_side')),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_referral_reward_ledger_member_id_members'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['referred_member_id'], ['members.id'], name=op.f('fk_referral_reward_ledger_referred_member_id_members'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['rule_id'], ['referral_reward_rules.id'], name=op.f('fk_referral_reward_ledger_rule_id_referral_reward_rules'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_referral_reward_ledger')),
+    sa.UniqueConstraint('rule_id', 'referred_member_id', 'side', name='uq_referral_reward_ledger_rule_id_referred_member_id_side')
+    )
+    with op.batch_alter_table('referral_reward_ledger', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_referral_reward_ledger_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_referral_reward_ledger_member_id'), ['member_id'], unique=False)
 
 
 def downgrade():
+    op.drop_table('referral_reward_ledger')
+    op.drop_table('referral_reward_rules')
     op.drop_table('referral_credits')
     op.drop_table('referral_touches')
     op.drop_table('referral_clicks')

@@ -16,6 +16,7 @@ from core.extensions import db
 from core.signals import activity_recorded
 from referrals.attribution import credit_shares
 from referrals.models import MODELS, Campaign, Click, Conversion, Credit, MemberVisitor, Touch
+from referrals.services import rewards
 from referrals.services.fraud import fraud_reasons
 
 logger = logging.getLogger(__name__)
@@ -131,6 +132,7 @@ def attribute_signup(
     store_credits(conversion, touches)
     if not reasons:
         announce_referral_signup(conversion)
+        rewards.grant_rewards(conversion, "signup", at)
     return conversion
 
 
@@ -180,6 +182,8 @@ def record_conversion(member_id: int, kind: str, occurred_at: datetime) -> None:
             db.session.flush()
             if kind != "engaged":
                 copy_credits(signup.id, conversion.id)
+            if kind == "customer":
+                rewards.grant_rewards(signup, "customer", occurred_at)
     except IntegrityError:
         logger.info("conversion %s of member %s was recorded concurrently", kind, member_id)
 

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from core.accounts.models import Member
 from core.extensions import db
-from referrals.models import Click, Conversion, MemberVisitor
+from referrals.models import Click, Conversion, MemberVisitor, RewardEntry
 
 
 def member_visitor_ids(member_id: int) -> sa.Select:
@@ -52,6 +52,10 @@ def export_member(member: Member) -> dict:
         ],
         "clicks_on_my_links": clicks_on_my_links,
         "members_i_referred": referred,
+        "rewards": [
+            {"side": r.side, "trigger": r.trigger, "amount": r.amount, "unit": r.unit, "at": r.created_at.isoformat()}
+            for r in db.session.scalars(sa.select(RewardEntry).where(RewardEntry.member_id == member.id))
+        ],
     }
 
 

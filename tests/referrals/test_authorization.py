@@ -20,6 +20,12 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/referrals/tree/<int:member_id>", STAFF_MARKETING),
     Endpoint("GET", "/api/v1/referrals/k-factor", STAFF_MARKETING),
     Endpoint("GET", "/api/v1/referrals/flags", STAFF_MARKETING),
+    Endpoint("GET", "/api/v1/referrals/reward-rules", STAFF_MARKETING),
+    Endpoint("POST", "/api/v1/referrals/reward-rules", STAFF_MARKETING, json={"trigger": "signup"}),
+    Endpoint("PATCH", "/api/v1/referrals/reward-rules/<int:rule_id>", STAFF_MARKETING, json={"active": False}),
+    Endpoint("GET", "/api/v1/referrals/rewards", STAFF_MARKETING),
+    Endpoint("GET", "/api/v1/referrals/rewards/export.csv", STAFF_MARKETING),
+    Endpoint("GET", "/api/v1/me/rewards", SIGNED_IN),
 ]
 
 

@@ -15,7 +15,7 @@ from tests.referrals.factories import CampaignFactory, ClickFactory
 def story(app):
     """Ann and Ben refer; m2 clicked both and became a customer; m3 came through a bot click."""
     with app.app_context():
-        joined = utcnow() - timedelta(days=20)
+        joined = utcnow() - timedelta(days=19, hours=12)
         ann = MemberFactory(display_name="Ann", created_at=joined)
         ben = MemberFactory(display_name="Ben", created_at=joined)
         spring = CampaignFactory(name="Spring")
@@ -153,15 +153,17 @@ def test_tree_of_missing_member_is_404(marketer, member_id):
 
 
 def test_k_factor(marketer, story):
-    body = report(marketer, "k-factor", period_days=7)
-    assert body["period_days"] == 7 and len(body["items"]) == 5  # 30 days in 7-day periods
-    assert sum(item["clicks"] for item in body["items"]) == 6
-    assert sum(item["referred_signups"] for item in body["items"]) == 3  # the bot's signup is flagged
-    last = body["items"][-1]  # the last two days: every signup, the clicks of days 1 and 2
-    assert (last["referred_signups"], last["clicks"], last["sharers"]) == (3, 4, 3)
+    end = utcnow().replace(microsecond=0) + timedelta(days=1)
+    start = end - timedelta(days=35)
+    query = {"period_days": 7, "from": start.isoformat(), "to": end.isoformat()}
+    body = report(marketer, "k-factor", **query)
+    assert body["period_days"] == 7 and len(body["items"]) == 5
+    last = body["items"][-1]  # the last six days and tomorrow: every click and signup
+    assert (last["referred_signups"], last["clicks"], last["sharers"]) == (3, 6, 3)  # the bot's signup is flagged
     assert (last["members_at_start"], last["k_factor"]) == (2, 1.5)  # Ann and Ben brought 3
-    assert last["invites_per_member"] == 2.0 and last["click_conversion_rate"] == 0.75
-    assert [item["new_members"] for item in body["items"][:2]] == [0, 2]  # they joined 20 days ago
+    assert last["invites_per_member"] == 3.0 and last["click_conversion_rate"] == 0.5
+    assert [item["new_members"] for item in body["items"][:4]] == [0, 0, 2, 0]  # they joined 19.5 days ago
+    assert sum(item["referred_signups"] for item in body["items"][:4]) == 0
 
 
 def test_flags_list(marketer, story):

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from core.accounts.seed import seed_demo as seed_accounts
 from core.extensions import db
-from referrals.models import Campaign, Click, Conversion, Credit
+from referrals.models import Campaign, Click, Conversion, Credit, RewardEntry
 from referrals.seed import seed_demo
 
 
@@ -31,4 +31,5 @@ def test_seed_demo_adds_campaigns_clicks_and_credited_signups(app_ctx):
         )
     ).all()
     assert totals and {total for *_, total in totals} == {1_000_000}
+    assert db.session.scalar(sa.select(sa.func.count(RewardEntry.id))) > 0  # the signup rule paid out
     assert context["campaigns"] and "Referrals:" in context["summary"][-1]
