@@ -34,6 +34,7 @@ class Row:
     met: bool | None
     notes: str = ""
     extra: dict = field(default_factory=dict)
+    scale: float = 1.0
 
     @property
     def ratio(self) -> float:
@@ -117,9 +118,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(target: str, env: dict, workers: int = 2):
-    """Serve `target` (module:app) with gunicorn's sync workers on a free port."""
+def gunicorn(target: str, env: dict, workers: int = 2, log: Path | None = None):
+    """Serve `target` (module:app) with gunicorn's sync workers on a free port; its stderr goes
+    to `log` when given (error tracebacks under load would drown the progress lines)."""
     port = free_port()
+    if log is not None:
+        log.parent.mkdir(parents=True, exist_ok=True)
+    stderr = open(log, "w") if log is not None else None  # noqa: SIM115  (closed below)
     process = subprocess.Popen(
         [
             sys.executable,
@@ -135,6 +140,7 @@ def gunicorn(target: str, env: dict, workers: int = 2):
         ],
         cwd=ROOT,
         env=env,
+        stderr=stderr,
     )
     try:
         deadline = time.monotonic() + 30
@@ -150,6 +156,8 @@ def gunicorn(target: str, env: dict, workers: int = 2):
     finally:
         process.terminate()
         process.wait(timeout=15)
+        if stderr is not None:
+            stderr.close()
 
 
 def wrk(url: str, seconds: int, connections: int = 16, threads: int = 2) -> dict:

@@ -37,15 +37,15 @@ def libpq_url(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def listing_statement(app, client, headers) -> tuple[str, dict]:
-    """The statement the service runs for the list, caught on its way to the driver."""
+def listing_statements(app, client, headers) -> list[tuple[str, dict]]:
+    """Every statement one list request sends to the driver (auth, rules, ranking, loading)."""
     from core.extensions import db
 
+    client.get(PATH, headers=headers)  # the token's last_used_at is written once, not on every request
     with app.app_context(), statements(db.engine) as seen:
         response = client.get(PATH, headers=headers)
         assert response.status_code == 200, response.get_data(as_text=True)
-    ranked = [(sql, params) for sql, params in seen if "FROM leads" in sql and "ORDER BY" in sql]
-    return ranked[-1]
+    return [(sql, params) for sql, params in seen]
 
 
 def explain(connection, sql: str, params) -> list[str]:
@@ -59,15 +59,21 @@ def sorts_everything(plan: list[str]) -> bool:
     return any(re.match(r"^\s*(->\s+)?Sort\b", line) for line in plan)
 
 
+def ranking_plans(connection, sent: list[tuple[str, dict]]) -> list[list[str]]:
+    """EXPLAIN of each statement that reads lead_scores in order (the ranking), largest plan first."""
+    plans = [explain(connection, sql, params) for sql, params in sent if "lead_scores" in sql and "ORDER BY" in sql]
+    return sorted(plans, key=len, reverse=True)
+
+
 def run(app, url: str, scale: float) -> list[Row]:
     count = sized(1_000_000, scale, 1000)
     build(url, count)
     token = staff_token(app, "seller@bench.example", "sales", ["read"])
     headers = {"Authorization": f"Bearer {token}"}
     client = app.test_client()
-    sql, params = listing_statement(app, client, headers)
+    sent = listing_statements(app, client, headers)
     with psycopg.connect(libpq_url(url)) as raw:
-        plan = explain(raw, sql, params)
+        plans = ranking_plans(raw, sent)
         leads = raw.execute("SELECT count(*) FROM leads").fetchone()[0]
 
         def api() -> None:
@@ -75,16 +81,19 @@ def run(app, url: str, scale: float) -> list[Row]:
             assert response.status_code == 200
 
         def direct() -> None:
-            raw.execute(sql, params).fetchall()
+            for sql, params in sent:
+                raw.execute(sql, params).fetchall()
+            raw.rollback()
 
-        say(f"top_leads: {leads:,} leads; API and raw SQL in turn")
+        say(f"top_leads: {leads:,} leads; API and its {len(sent)} statements sent raw, in turn")
         times = alternating({"api": api, "raw": direct}, minimum=30, maximum=300, budget=max(3.0, 25 * min(scale, 1)))
     api_times, raw_times = times["api"], times["raw"]
     p50, ratio = median(api_times), median(api_times) / median(raw_times)
-    sorted_all = sorts_everything(plan)
+    sorted_all = any(sorts_everything(plan) for plan in plans)
+    plan = plans[0] if plans else ["(no ordered statement on lead_scores)"]
     return [
         Row(
-            measure="4. top-100 leads: GET /leads?sort=score",
+            measure="4. top-100 leads: GET /leads?sort=score",  # baseline: the same statements sent raw
             size=f"{count:,} members, {leads:,} leads",
             peerloop=ms(p50),
             baseline=ms(median(raw_times)),
@@ -93,14 +102,16 @@ def run(app, url: str, scale: float) -> list[Row]:
             met=ms(p50) <= 50 and ratio <= 2 and not sorted_all,
             notes=(
                 f"p99 {ms(percentile(api_times, 99)):.1f} vs {ms(percentile(raw_times, 99)):.1f} ms "
-                f"({len(api_times)} requests); plan: " + " | ".join(line.strip() for line in plan[:PLAN_LINES])
+                f"({len(api_times)} requests, {len(sent)} statements each, {len(plans)} ordered reads of lead_scores); "
+                f"plan: " + " | ".join(line.strip() for line in plan[:PLAN_LINES])
             ),
             extra={
                 "p99_ms": ms(percentile(api_times, 99)),
                 "raw_p99_ms": ms(percentile(raw_times, 99)),
                 "sorts_whole_set": sorted_all,
-                "plan": plan,
-                "sql": sql,
+                "statements": len(sent),
+                "plans": plans,
+                "sql": [sql for sql, _ in sent],
             },
         )
     ]
