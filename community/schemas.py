@@ -3,12 +3,14 @@
 from marshmallow import fields, validate
 
 from community.models import FLAG_REASONS, FLAG_STATUSES
+from community.services.common import MAX_ID
 from core.schemas import BaseSchema, PageArgsSchema
 
 BODY = validate.Length(min=1, max=20_000)
 TITLE = validate.Length(min=3, max=200)
 TAG = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9-]{0,29}$", error="Tags are 1-30 letters, digits or dashes.")
 SORTS = ("latest", "active", "top")
+ID = validate.Range(min=1, max=MAX_ID)
 
 
 class AuthorSchema(BaseSchema):
@@ -56,7 +58,7 @@ class ThreadUpdateSchema(ThreadSchema):
 
 
 class ThreadListArgsSchema(PageArgsSchema):
-    category = fields.Integer(metadata={"description": "Category id"})
+    category = fields.Integer(validate=ID, metadata={"description": "Category id"})
     tag = fields.String(validate=TAG)
     sort = fields.String(load_default="latest", validate=validate.OneOf(SORTS))
 

@@ -40,54 +40,81 @@ def dismiss_flag(flag_id):
     return flag
 
 
-def hide_view(hidden: bool):
-    def view(post_id):
-        post = services.set_post_hidden(services.get_any_post(post_id), current_user, hidden)
-        db.session.commit()
-        return post
-
-    return view
-
-
-def thread_view(**state: bool):
-    def view(thread_id):
-        thread = services.set_thread_state(services.get_any_thread(thread_id), **state)
-        db.session.commit()
-        return thread
-
-    return view
+@blp.route("/moderation/posts/<int:post_id>/hide", methods=["POST"])
+@blp.login_required("moderator")
+@blp.response(200, PostSchema)
+def hide_post(post_id):
+    """Hide a post from everyone but moderators"""
+    post = services.set_post_hidden(services.get_any_post(post_id), current_user, True)
+    db.session.commit()
+    return post
 
 
-def ban_view(banned: bool):
-    def view(member_id):
-        member = services.set_member_banned(member_id, current_user, banned)
-        db.session.commit()
-        return member
-
-    return view
-
-
-def register(rule: str, name: str, schema, view, doc: str) -> None:
-    view.__name__, view.__doc__ = name, doc
-    blp.route(rule, methods=["POST"], endpoint=name)(blp.login_required("moderator")(blp.response(200, schema)(view)))
+@blp.route("/moderation/posts/<int:post_id>/unhide", methods=["POST"])
+@blp.login_required("moderator")
+@blp.response(200, PostSchema)
+def unhide_post(post_id):
+    """Show a hidden post again"""
+    post = services.set_post_hidden(services.get_any_post(post_id), current_user, False)
+    db.session.commit()
+    return post
 
 
-for action, value, doc in [
-    ("hide", True, "Hide a post from everyone but moderators"),
-    ("unhide", False, "Show a post again"),
-]:
-    register(f"/moderation/posts/<int:post_id>/{action}", f"{action}_post", PostSchema, hide_view(value), doc)
-for action, state, doc in [
-    ("lock", {"locked": True}, "Lock a thread: no more replies"),
-    ("unlock", {"locked": False}, "Unlock a thread"),
-    ("pin", {"pinned": True}, "Pin a thread to the top of lists"),
-    ("unpin", {"pinned": False}, "Unpin a thread"),
-]:
-    register(
-        f"/moderation/threads/<int:thread_id>/{action}", f"{action}_thread", ThreadSchema, thread_view(**state), doc
-    )
-for action, value, doc in [
-    ("ban", True, "Ban a member: no posting, reacting, recommending or flagging"),
-    ("unban", False, "Lift a ban"),
-]:
-    register(f"/moderation/members/<int:member_id>/{action}", f"{action}_member", BanSchema, ban_view(value), doc)
+@blp.route("/moderation/threads/<int:thread_id>/lock", methods=["POST"])
+@blp.login_required("moderator")
+@blp.response(200, ThreadSchema)
+def lock_thread(thread_id):
+    """Lock a thread: no more replies"""
+    thread = services.set_thread_state(services.get_any_thread(thread_id), locked=True)
+    db.session.commit()
+    return thread
+
+
+@blp.route("/moderation/threads/<int:thread_id>/unlock", methods=["POST"])
+@blp.login_required("moderator")
+@blp.response(200, ThreadSchema)
+def unlock_thread(thread_id):
+    """Unlock a thread"""
+    thread = services.set_thread_state(services.get_any_thread(thread_id), locked=False)
+    db.session.commit()
+    return thread
+
+
+@blp.route("/moderation/threads/<int:thread_id>/pin", methods=["POST"])
+@blp.login_required("moderator")
+@blp.response(200, ThreadSchema)
+def pin_thread(thread_id):
+    """Pin a thread to the top of lists"""
+    thread = services.set_thread_state(services.get_any_thread(thread_id), pinned=True)
+    db.session.commit()
+    return thread
+
+
+@blp.route("/moderation/threads/<int:thread_id>/unpin", methods=["POST"])
+@blp.login_required("moderator")
+@blp.response(200, ThreadSchema)
+def unpin_thread(thread_id):
+    """Unpin a thread"""
+    thread = services.set_thread_state(services.get_any_thread(thread_id), pinned=False)
+    db.session.commit()
+    return thread
+
+
+@blp.route("/moderation/members/<int:member_id>/ban", methods=["POST"])
+@blp.login_required("moderator")
+@blp.response(200, BanSchema)
+def ban_member(member_id):
+    """Ban a member: no posting, replying, reacting, recommending or flagging"""
+    member = services.set_member_banned(member_id, current_user, True)
+    db.session.commit()
+    return member
+
+
+@blp.route("/moderation/members/<int:member_id>/unban", methods=["POST"])
+@blp.login_required("moderator")
+@blp.response(200, BanSchema)
+def unban_member(member_id):
+    """Lift a member's ban"""
+    member = services.set_member_banned(member_id, current_user, False)
+    db.session.commit()
+    return member

@@ -6,13 +6,17 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from community.models import CommunityProfile
+from core.accounts import services as accounts
 from core.accounts.models import Member
 from core.auth import has_role
-from core.errors import Forbidden
+from core.errors import Forbidden, NotFound
 from core.extensions import db
 from core.models import utcnow
 from core.signals import activity_recorded
 
+# Ids are 32-bit integers in the schema; a larger id in a URL or body is simply not found
+# (the database would otherwise raise an overflow error that the app answers with a 500).
+MAX_ID = 2**31 - 1
 BANNED_MESSAGE = "Your account is banned: you cannot post, reply, react, recommend or flag."
 
 
@@ -20,6 +24,17 @@ def dialect_insert(table: sa.Table):
     """INSERT with ON CONFLICT support on the two backends Peerloop runs on."""
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     return insert(table)
+
+
+def get_row(model, row_id: int):
+    """db.session.get for an id that came from a request: None when absent or out of range."""
+    return db.session.get(model, row_id) if 1 <= row_id <= MAX_ID else None
+
+
+def get_member_or_404(member_id: int) -> Member:
+    if not 1 <= member_id <= MAX_ID:
+        raise NotFound("No such member.")
+    return accounts.get_member(member_id)
 
 
 def is_moderator(member: Member | None) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from community.models import Post, PostFlag, Thread
-from community.services.common import ensure_can_contribute
+from community.services.common import ensure_can_contribute, get_member_or_404, get_row
 from core.accounts import services as accounts
 from core.accounts.models import Member
 from core.auth import has_role
@@ -34,7 +34,7 @@ def list_flags(*, status: str, limit: int, cursor: str | None):
 
 
 def get_flag(flag_id: int) -> PostFlag:
-    flag = db.session.get(PostFlag, flag_id)
+    flag = get_row(PostFlag, flag_id)
     if flag is None:
         raise NotFound("No such flag.")
     return flag
@@ -54,7 +54,7 @@ def dismiss_flag(flag: PostFlag, moderator: Member) -> PostFlag:
 
 
 def get_any_post(post_id: int) -> Post:
-    post = db.session.get(Post, post_id)
+    post = get_row(Post, post_id)
     if post is None or post.deleted_at is not None:
         raise NotFound("No such post.")
     return post
@@ -75,7 +75,7 @@ def set_post_hidden(post: Post, moderator: Member, hidden: bool) -> Post:
 
 
 def get_any_thread(thread_id: int) -> Thread:
-    thread = db.session.get(Thread, thread_id)
+    thread = get_row(Thread, thread_id)
     if thread is None or thread.deleted_at is not None:
         raise NotFound("No such thread.")
     return thread
@@ -89,7 +89,7 @@ def set_thread_state(thread: Thread, **state: bool) -> Thread:
 
 
 def set_member_banned(member_id: int, moderator: Member, banned: bool) -> Member:
-    member = accounts.get_member(member_id)
+    member = get_member_or_404(member_id)
     if member.id == moderator.id:
         raise ValidationFailed("You cannot ban or unban yourself.", field="member_id")
     staff = any(role != "member" for role in member.role_names)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from community.markdown import render_markdown
 from community.models import Endorsement, Product, Recommendation
-from community.services.common import dialect_insert, ensure_can_contribute, increment, record_activity
+from community.services.common import dialect_insert, ensure_can_contribute, get_row, increment, record_activity
 from community.services.threads import share
 from core.accounts.models import Member
 from core.errors import Conflict, Forbidden, NotFound
@@ -35,7 +35,7 @@ def list_products(*, limit: int, cursor: str | None, active: bool | None = None,
 
 
 def get_product(product_id: int) -> Product:
-    product = db.session.get(Product, product_id)
+    product = get_row(Product, product_id)
     if product is None:
         raise NotFound("No such product.")
     return product
@@ -94,7 +94,7 @@ def list_recommendations(product: Product, *, limit: int, cursor: str | None):
 
 
 def get_recommendation(recommendation_id: int) -> Recommendation:
-    recommendation = db.session.get(Recommendation, recommendation_id)
+    recommendation = get_row(Recommendation, recommendation_id)
     if recommendation is None:
         raise NotFound("No such recommendation.")
     return recommendation

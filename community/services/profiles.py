@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from community.models import CommunityProfile, Endorsement, Post, PostFlag, PostReaction, Recommendation, Thread
-from core.accounts import services as accounts
+from community.services.common import get_member_or_404
 from core.accounts.models import Member
 from core.extensions import db
 from core.pagination import paginate
@@ -22,7 +22,7 @@ class PublicProfile:
 
 
 def public_profile(member_id: int) -> PublicProfile:
-    member = accounts.get_member(member_id)
+    member = get_member_or_404(member_id)
     return PublicProfile(member, db.session.get(CommunityProfile, member_id))
 
 

@@ -9,6 +9,7 @@ from community.services.common import (
     bump_profile,
     dialect_insert,
     ensure_can_contribute,
+    get_row,
     increment,
     is_moderator,
     record_activity,
@@ -68,7 +69,7 @@ def apply_reaction(post: Post, member_id: int, kind: str, sign: int) -> None:
 def accept_answer(thread: Thread, actor: Member, post_id: int) -> Thread:
     if actor.id != thread.author_id and not is_moderator(actor):
         raise Forbidden("Only the thread's author or a moderator may accept an answer.")
-    post = db.session.get(Post, post_id)
+    post = get_row(Post, post_id)
     if post is None or post.thread_id != thread.id or post.is_opener or post.deleted_at or post.hidden:
         raise ValidationFailed("post_id must be a visible reply in this thread.", field="post_id")
     if thread.accepted_post_id == post.id:

@@ -7,6 +7,7 @@ import re
 import sqlalchemy as sa
 
 from community.models import Post, Thread
+from community.services.common import MAX_ID
 from core.errors import ValidationFailed
 from core.extensions import db
 from core.pagination import decode_cursor, encode_cursor
@@ -62,6 +63,8 @@ def search(q: str, *, limit: int, cursor: str | None):
     stmt = sa.select(hits.c.id, hits.c.rank)
     if cursor:
         rank, post_id = decode_cursor(cursor, [RANK, Post.id])
+        if not 1 <= post_id <= MAX_ID:
+            raise ValidationFailed("Invalid cursor; use next_cursor from the previous page.", field="cursor")
         stmt = stmt.where(
             sa.tuple_(hits.c.rank, hits.c.id) < sa.tuple_(sa.literal(rank, sa.Float), sa.literal(post_id))
         )

@@ -11,6 +11,7 @@ from community.services.common import (
     bump_profile,
     ensure_author_or_moderator,
     ensure_can_contribute,
+    get_row,
     increment,
     is_moderator,
     record_activity,
@@ -44,7 +45,7 @@ def create_category(slug: str, name: str, description: str = "") -> Category:
 
 
 def get_category(category_id: int, field: str = "category_id") -> Category:
-    category = db.session.get(Category, category_id)
+    category = get_row(Category, category_id)
     if category is None:
         raise ValidationFailed("No such category.", field=field)
     return category
@@ -92,7 +93,7 @@ def list_threads(
 
 
 def get_thread(thread_id: int, viewer: Member | None) -> Thread:
-    thread = db.session.get(Thread, thread_id)
+    thread = get_row(Thread, thread_id)
     if thread is None or thread.is_deleted or (thread.hidden and not is_moderator(viewer)):
         raise NotFound("No such thread.")
     return thread
@@ -136,7 +137,7 @@ def list_posts(thread: Thread, viewer, *, limit: int, cursor: str | None):
 
 
 def get_post(post_id: int, viewer: Member | None) -> Post:
-    post = db.session.get(Post, post_id)
+    post = get_row(Post, post_id)
     if post is None or post.deleted_at is not None or (post.hidden and not is_moderator(viewer)):
         raise NotFound("No such post.")
     get_thread(post.thread_id, viewer)
@@ -148,7 +149,7 @@ def create_post(thread: Thread, author: Member, *, body: str, reply_to_id: int |
     if thread.locked and not is_moderator(author):
         raise Forbidden("This thread is locked: it takes no new replies.")
     if reply_to_id is not None:
-        parent = db.session.get(Post, reply_to_id)
+        parent = get_row(Post, reply_to_id)
         if parent is None or parent.thread_id != thread.id or parent.deleted_at is not None:
             raise ValidationFailed("reply_to_id must be a post of this thread.", field="reply_to_id")
     post = Post(
