@@ -1,9 +1,10 @@
 """Community Celery tasks, called directly (in-process) and through the API that enqueues them."""
 
 import pytest
+import sqlalchemy as sa
 
 from community import services
-from community.models import Thread
+from community.models import Post, Thread
 from community.tasks import reconcile_thread_counters
 from core.extensions import db
 from core.models import utcnow
@@ -42,3 +43,26 @@ def test_deleting_a_reacted_reply_updates_the_thread_after_commit(auth, client, 
     assert author.delete(f"{API}/posts/{reply['id']}").status_code == 204
     after = client.get(f"{API}/threads/{thread['id']}").get_json()
     assert (after["reply_count"], after["reaction_count"], after["score"]) == (0, 0, 0)
+
+
+@pytest.mark.live
+def test_reconcile_runs_on_a_real_worker(app, broker, create):
+    """Deleting a reacted-to reply enqueues the recount after commit; a real Celery worker runs it."""
+    from tests.conftest import wait_until
+
+    thread = create(ThreadFactory)
+    reply = create(PostFactory, thread=thread)
+    with app.app_context():
+        post = db.session.get(Post, reply.id)
+        services.add_reaction(post, MemberFactory(), "helpful")
+        db.session.commit()
+        post = db.session.get(Post, reply.id)
+        services.delete_post(post, post.author)
+        db.session.execute(sa.update(Thread).where(Thread.id == thread.id).values(reaction_count=7))  # drift
+        db.session.commit()
+
+    def reconciled():
+        with app.app_context():
+            return db.session.get(Thread, thread.id).reaction_count == 0
+
+    assert wait_until(reconciled)
