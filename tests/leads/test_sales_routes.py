@@ -8,6 +8,7 @@ import pytest
 
 from core.extensions import db
 from core.models import utcnow
+from leads.models import Lead
 from leads.services import record_activity
 from tests.factories import MemberFactory
 from tests.leads.conftest import RULES, install_rules
@@ -182,3 +183,33 @@ def test_accounts_rank_organisations_by_combined_score(auth, leads):
     assert body["items"][0]["score"] == pytest.approx(160, rel=1e-6)
     rest = auth.client("sales").get(f"/api/v1/leads/accounts?cursor={body['next_cursor']}").get_json()
     assert [a["organization"] for a in rest["items"]] == ["initech.com"]
+
+
+def test_product_filter_and_recent_pages(app, auth, leads):
+    with app.app_context():
+        lead = db.session.get(Lead, leads[3])
+        record_activity(
+            lead.member_id, "product_viewed", utcnow(), source="events", subject_type="product", subject_id=9
+        )
+        db.session.commit()
+    client = auth.client("sales")
+    assert [i["id"] for i in client.get("/api/v1/leads?product=9").get_json()["items"]] == [leads[3]]
+    first = client.get("/api/v1/leads?sort=recent&limit=3").get_json()
+    rest = client.get(f"/api/v1/leads?sort=recent&limit=3&cursor={first['next_cursor']}").get_json()
+    assert [i["id"] for i in first["items"] + rest["items"]] == leads[::-1]
+    assert rest["next_cursor"] is None
+
+
+def test_conversions_are_reported_to_referrals(app, auth, leads, monkeypatch):
+    calls = []
+    monkeypatch.setattr("referrals.services.record_conversion", lambda member_id, kind, at: calls.append(kind))
+    seller = auth.client("sales")
+    seller.post(f"/api/v1/leads/{leads[0]}/claim")
+    assert seller.patch(f"/api/v1/leads/{leads[0]}", json={"status": "won"}).get_json()["stage"] == "won"
+    with app.app_context():
+        install_rules(RULES)
+        member = MemberFactory()
+        for _ in range(2):
+            record_activity(member.id, "demo_requested", utcnow(), source="events")
+        db.session.commit()
+    assert calls == ["customer", "engaged", "lead"]
