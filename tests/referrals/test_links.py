@@ -224,8 +224,9 @@ def statements(app):
     sa.event.remove(engine, "before_cursor_execute", record)
 
 
-def test_the_hot_path_runs_one_select_and_one_insert(visitor, referrer, campaign, statements):
-    browser = visitor()
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_the_hot_path_runs_one_select_and_one_insert(auth, visitor, referrer, campaign, statements, signed_in):
+    browser = auth.client("member") if signed_in else visitor()  # a signed-in member is never loaded here
     statements.clear()
     browser.get(f"/r/{referrer.referral_code}?c=spring&utm_source=x")
     assert [s for s in statements if s in ("SELECT", "INSERT", "UPDATE", "DELETE")] == ["SELECT", "INSERT"]
