@@ -48,13 +48,13 @@ def build(url: str, people: int) -> None:
     vacuum_analyze(url, "members", "lead_identities", "lead_scores")
 
 
-def make_batches(count: int, people: int, seed: int) -> list[list[dict]]:
+def make_batches(count: int, people: int, seed: int, size: int = BATCH) -> list[list[dict]]:
     rng = random.Random(seed)
     now = utcnow()
     batches = []
     for _ in range(count):
         events = []
-        for _ in range(BATCH):
+        for _ in range(size):
             at = now - timedelta(seconds=rng.randrange(30 * 86400))
             events.append(
                 {
@@ -81,19 +81,23 @@ def row_of(event: dict) -> tuple:
     return (event["messageId"], member_id, event["userId"], event["event"], at, days, math.floor(days), props)
 
 
-def in_threads(work, batches: list, clients: int) -> float:
-    """Seconds for `clients` threads to work through `batches` (each thread takes the next batch)."""
-    lock, queue, errors = threading.Lock(), list(reversed(batches)), []
+def in_threads(work, batches: list, clients: int, budget: float | None = None) -> tuple[float, int]:
+    """Seconds for `clients` threads to work through `batches` (each thread takes the next batch),
+    and how many they did: after `budget` seconds no new batch is started."""
+    lock, queue, errors, done = threading.Lock(), list(reversed(batches)), [], []
+    deadline = None if budget is None else time.perf_counter() + budget
 
     def worker() -> None:
         try:
             state = work(None)
             while True:
                 with lock:
-                    if not queue:
+                    if not queue or (deadline is not None and time.perf_counter() > deadline):
                         break
                     batch = queue.pop()
                 work(state, batch)
+                with lock:
+                    done.append(batch)
         except Exception as error:  # noqa: BLE001  (reported below, not swallowed)
             errors.append(error)
 
@@ -105,7 +109,7 @@ def in_threads(work, batches: list, clients: int) -> float:
         thread.join()
     if errors:
         raise errors[0]
-    return time.perf_counter() - started
+    return time.perf_counter() - started, len(done)
 
 
 def poster(base: str, token: str, tally: dict):
@@ -160,25 +164,26 @@ def statements_per_event(app, token: str, batch: list[dict]) -> float:
 
 def run(app, url: str, scale: float) -> list[Row]:
     people = sized(10_000, scale, 2000)
-    count = sized(100, min(scale, 1), 8)  # batches of 100 events
+    count = sized(400, min(scale, 1), 8)  # batches of 100 events, at most
+    budget = max(5.0, 40 * min(scale, 1))  # seconds of sending; the batches done by then are counted
     build(url, people)
     token = staff_token(app, "integration@bench.example", "marketer", ["ingest"])
-    warmup, batches = make_batches(CLIENTS * 2, people, 1), make_batches(count, people, 2)
+    warmup, batches = make_batches(CLIENTS, people, 1, size=5), make_batches(count, people, 2)
     per_event = statements_per_event(app, token, make_batches(1, people, 3)[0])
     warm, tally = {"retries": 0}, {"retries": 0}
     with gunicorn("wsgi:app", server_env(url), log=LOG) as base:
         in_threads(poster(base, token, warm), warmup, CLIENTS)
-        say(f"ingestion: {count * BATCH:,} events in batches of {BATCH} from {CLIENTS} clients")
-        ours = in_threads(poster(base, token, tally), batches, CLIENTS)
+        say(f"ingestion: up to {count * BATCH:,} events for {budget:.0f}s in batches of {BATCH} from {CLIENTS} clients")
+        ours, sent = in_threads(poster(base, token, tally), batches, CLIENTS, budget)
     deadlocks = LOG.read_text().count("DeadlockDetected: deadlock detected")
     say("ingestion: the same rows as plain INSERTs (psycopg executemany, commit per batch)")
     in_threads(inserter(url), warmup, CLIENTS)
-    plain = in_threads(inserter(url), batches, CLIENTS)
+    plain, _ = in_threads(inserter(url), batches[:sent], CLIENTS)
     with psycopg.connect(libpq_url(url)) as connection:
         stored = connection.execute("SELECT count(*) FROM lead_activities WHERE source = 'segment'").fetchone()[0]
         leads = connection.execute("SELECT count(*) FROM leads").fetchone()[0]
-    events = count * BATCH
-    expected = events + (len(warmup) + 1) * BATCH
+    events = sent * BATCH
+    expected = events + sum(map(len, warmup)) + BATCH
     ratio = (events / ours) / (events / plain)
     return [
         Row(
