@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from community.models import Post, Thread
 from community.services.common import MAX_ID
@@ -70,7 +71,8 @@ def search(q: str, *, limit: int, cursor: str | None):
         )
     rows = db.session.execute(stmt.order_by(hits.c.rank.desc(), hits.c.id.desc()).limit(limit + 1)).all()
     next_cursor = encode_cursor([rows[limit - 1].rank, rows[limit - 1].id]) if len(rows) > limit else None
-    posts = {p.id: p for p in db.session.scalars(sa.select(Post).where(Post.id.in_([r.id for r in rows[:limit]])))}
+    found = sa.select(Post).where(Post.id.in_([r.id for r in rows[:limit]])).options(selectinload(Post.thread))
+    posts = {post.id: post for post in db.session.scalars(found)}
     return [SearchHit(posts[r.id], r.rank) for r in rows[:limit]], next_cursor
 
 

@@ -265,3 +265,12 @@ def test_share_thread_gives_a_referral_link(auth, app, category):
         "code": code,
         "content": f"thread-{thread['id']}",
     }
+
+
+def test_retagging_a_thread_keeps_shared_tags(auth, client, category):
+    author = auth.client("member")
+    thread = new_thread(author, category.id, tags=["a", "b"])
+    changed = author.patch(f"{API}/threads/{thread['id']}", json={"tags": ["b", "c"]})
+    assert changed.status_code == 200 and changed.get_json()["tags"] == ["b", "c"]
+    assert [t["id"] for t in client.get(f"{API}/threads?tag=c").get_json()["items"]] == [thread["id"]]
+    assert client.get(f"{API}/threads?tag=a").get_json()["items"] == []
