@@ -12,7 +12,7 @@ from core.extensions import db
 from core.models import utcnow
 from leads.models import Activity, Identity, MemberScore
 from leads.services.common import insert_ignoring_conflicts
-from leads.services.scoring import ensure_score_row, record_activity, score_activity
+from leads.services.scoring import ensure_score_row, lock_scores, record_activity, score_activity
 
 logger = logging.getLogger(__name__)
 TYPE_FOR_CALL = {"page": "page_viewed", "screen": "screen_viewed", "identify": "identify"}
@@ -22,11 +22,13 @@ IGNORED_CALLS = ("alias", "group")
 def ingest_events(events: list[dict], source: str) -> dict:
     """Store a validated batch in order; duplicates (same messageId) change nothing."""
     stored = duplicates = ignored = 0
-    for event in events:
+    known = [None if event["type"] in IGNORED_CALLS else resolve(event) for event in events]
+    lock_scores([member.id for member in known if member is not None])
+    for event, member in zip(events, known, strict=True):
         if event["type"] in IGNORED_CALLS:
             ignored += 1
             continue
-        if ingest_event(event, source):
+        if ingest_event(event, source, member):
             stored += 1
         else:
             duplicates += 1
@@ -34,12 +36,16 @@ def ingest_events(events: list[dict], source: str) -> dict:
     return {"received": len(events), "stored": stored, "duplicates": duplicates, "ignored": ignored}
 
 
-def ingest_event(event: dict, source: str) -> bool:
+def resolve(event: dict) -> Member | None:
+    return resolve_member(user_id=event.get("userId"), anonymous_id=event.get("anonymousId"), email=email_in(event))
+
+
+def ingest_event(event: dict, source: str, member: Member | None = None) -> bool:
     kind = event["type"]
     occurred_at = event.get("timestamp") or event.get("originalTimestamp") or utcnow()
     ids = {"user_id": event.get("userId"), "anonymous_id": event.get("anonymousId")}
     traits = event.get("traits") or {}
-    member = resolve_member(**ids, email=email_in(event))
+    member = member or resolve(event)  # an identify earlier in the batch may have made them
     properties = event.get("properties") or {}
     if kind == "page" and event.get("name"):
         properties = {"name": event["name"], **properties}

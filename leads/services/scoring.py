@@ -61,6 +61,21 @@ def record_activity(
     return activity_id
 
 
+def lock_scores(member_ids: list[int]) -> None:
+    """Create and lock the score rows a batch will touch, in member-id order, before touching any:
+    concurrent batches over overlapping members then queue instead of deadlocking."""
+    ids = sorted(set(member_ids))
+    if not ids:
+        return
+    current_rules(for_scoring=True)  # the same lock order as score_activity: rules first
+    rows = [{"member_id": member_id, "engagement_sum": 0.0, "fit": 0.0, "stage": "member"} for member_id in ids]
+    insert_ignoring_conflicts(MemberScore.__table__, rows)
+    db.session.execute(
+        sa.select(MemberScore.member_id).where(MemberScore.member_id.in_(ids)).order_by(MemberScore.member_id)
+        .with_for_update()
+    )  # fmt: skip
+
+
 def ensure_score_row(member: Member) -> None:
     insert_ignoring_conflicts(
         MemberScore.__table__,

@@ -207,3 +207,39 @@ def test_failed_webhook_delivery_is_retried_by_the_worker(broker, app, receiver)
     )
     with app.app_context():
         assert db.session.scalar(sa.select(Lead.stage).where(Lead.member_id == member_id)) == "mql"
+
+
+def test_concurrent_batches_over_the_same_members_all_succeed(live_server, app, auth):
+    """Overlapping batches in different orders from several clients: no deadlock, no 5xx, every event once."""
+    import random
+    from concurrent.futures import ThreadPoolExecutor
+
+    token = auth.token(auth.member("marketer"), "ingest")["Authorization"].removeprefix("Bearer ")
+    with app.app_context():
+        rules = current_rules()
+        rules.config = rules.active_config = {**SCENARIO_RULES, "daily_caps": {"pricing_viewed": 3}}
+        emails = [MemberFactory(email=f"c{n}@acme.io").email for n in range(12)]
+        db.session.commit()
+    rng = random.Random(5)
+    noon = (utcnow() - timedelta(days=2)).replace(hour=12, minute=0).isoformat()  # one day for the cap
+
+    def batch(n: int) -> dict:
+        people = rng.sample(emails, len(emails))
+        return {"batch": [
+            {"type": "track", "event": "pricing_viewed", "userId": f"u-{email}", "messageId": f"b{n}-{k}",
+             "timestamp": noon, "context": {"traits": {"email": email}}}
+            for k, email in enumerate(people)
+        ]}  # fmt: skip
+
+    batches = [batch(n) for n in range(24)]
+    with ThreadPoolExecutor(4) as pool:
+        statuses = list(
+            pool.map(
+                lambda b: requests.post(f"{live_server}/api/v1/segment/v1/batch", json=b, auth=(token, "")), batches
+            )
+        )
+    assert [r.status_code for r in statuses] == [200] * len(batches)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Activity.id))) == 24 * 12
+        counted = db.session.scalar(sa.select(sa.func.count(Activity.id)).where(Activity.points > 0))
+    assert counted == 3 * 12  # the daily cap held under concurrency
