@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+
+import requests
+
 from bench.harness import Row, gunicorn, say, server_env, wrk
 
 
@@ -15,12 +19,28 @@ def seed_code(app) -> str:
         return member.referral_code
 
 
+def warm(url: str, rounds: int = 3, clients: int = 4) -> None:
+    """A worker's first request loads lazily built state (user-agent regexes, the connection
+    pool) and can take seconds on a busy machine: wait for it, so wrk's timeouts never see it."""
+
+    def hit() -> None:
+        for _ in range(rounds):
+            requests.get(url, allow_redirects=False, timeout=120)
+
+    threads = [threading.Thread(target=hit) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 def run(app, url: str, scale: float) -> list[Row]:
     code = seed_code(app)
     seconds = max(3, round(10 * min(scale, 1)))
     figures = {}
     for name, target in (("peerloop", "wsgi:app"), ("bare", "bench.bare:app")):
         with gunicorn(target, server_env(url)) as base:
+            warm(f"{base}/r/{code}")
             wrk(f"{base}/r/{code}", 2)  # warm up both workers and their connection pools
             say(f"redirect: wrk {seconds}s against {name}")
             figures[name] = wrk(f"{base}/r/{code}", seconds)
