@@ -11,7 +11,7 @@ from core.schemas import PageArgsSchema
 from leads import services
 from leads.routes import blp
 from leads.schemas import AccountSchema, LeadDetailSchema, LeadListArgsSchema, LeadSchema, LeadUpdateSchema
-from leads.schemas.leads import ExportArgsSchema
+from leads.schemas.leads import LeadFilterSchema
 from leads.services.export import export_csv
 
 READERS = ("sales", "marketer", "admin")
@@ -30,13 +30,12 @@ def list_leads(args):
 
 @blp.route("/leads/export.csv", methods=["GET"])
 @blp.login_required(*READERS)
-@blp.arguments(ExportArgsSchema, location="query")
+@blp.arguments(LeadFilterSchema, location="query")
 @blp.doc(responses=CSV_DOC)
 def export_leads(args):
     """The same leads as CSV with CRM-friendly columns, streamed"""
-    filters = {k: v for k, v in args.items() if k not in ("limit", "cursor")}
     headers = {"Content-Disposition": 'attachment; filename="leads.csv"'}
-    return Response(stream_with_context(export_csv(filters)), mimetype="text/csv", headers=headers)
+    return Response(stream_with_context(export_csv(args)), mimetype="text/csv", headers=headers)
 
 
 @blp.route("/leads/accounts", methods=["GET"])

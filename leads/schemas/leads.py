@@ -8,7 +8,9 @@ from core.schemas import BaseSchema, PageArgsSchema
 from leads.models import LEAD_STAGES
 
 
-class LeadListArgsSchema(PageArgsSchema):
+class LeadFilterSchema(BaseSchema):
+    """The filters the list and the CSV export share."""
+
     stage = fields.String(validate=validate.OneOf(LEAD_STAGES))
     min_score = fields.Float(validate=validate.Range(min=-1e9, max=1e9))
     owner = fields.Integer(
@@ -20,7 +22,7 @@ class LeadListArgsSchema(PageArgsSchema):
     sort = fields.String(load_default="score", validate=validate.OneOf(("score", "recent")))
 
 
-class ExportArgsSchema(LeadListArgsSchema):
+class LeadListArgsSchema(LeadFilterSchema, PageArgsSchema):
     pass
 
 
