@@ -9,6 +9,7 @@ from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import sqlalchemy as sa
+from flask import current_app
 from ua_parser import parse_device, parse_user_agent
 
 from core.accounts.models import Member
@@ -45,6 +46,10 @@ RESOLVE_LINK = (
     .outerjoin(Campaign, sa.and_(Campaign.slug == sa.bindparam("slug"), Campaign.active.is_(True)))
     .where(Member.referral_code == sa.bindparam("code"), Member.erased_at.is_(None))
 )
+# The same, telling PostgreSQL not to wait for the WAL flush when this transaction commits (SET LOCAL,
+# in the same round trip): a database crash may lose the last fraction of a second of clicks, and
+# nothing else. The commit costs ~1 ms instead of a disk sync.
+RESOLVE_LINK_ASYNC_COMMIT = RESOLVE_LINK.add_columns(sa.func.set_config("synchronous_commit", "off", True))
 
 
 def new_visitor_id() -> str:
@@ -56,7 +61,11 @@ def resolve_link(code: str, slug: str | None):
     if not CODE_PATTERN.match(code):
         return None
     slug = slug if slug and SLUG_PATTERN.match(slug) else None
-    return db.session.connection().execute(RESOLVE_LINK, {"code": code, "slug": slug}).first()
+    connection = db.session.connection()
+    stmt = RESOLVE_LINK
+    if connection.dialect.name == "postgresql" and current_app.config.get("REFERRAL_ASYNC_CLICK_COMMIT", True):
+        stmt = RESOLVE_LINK_ASYNC_COMMIT
+    return connection.execute(stmt, {"code": code, "slug": slug}).first()
 
 
 @lru_cache(maxsize=4096)

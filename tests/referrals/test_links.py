@@ -253,3 +253,19 @@ def test_fuzzed_parameters_never_leave_the_allowed_hosts(visitor, referrer, camp
     location = urlsplit(response.headers["Location"])
     assert location.scheme in ("http", "https") and "@" not in location.netloc
     assert location.hostname in ("peerloop.test", "brand.example")
+
+
+@pytest.mark.parametrize(("enabled", "expected"), [(True, "off"), (False, "on")])
+def test_click_transactions_commit_asynchronously_on_postgresql(app, app_ctx, enabled, expected):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("synchronous_commit is a PostgreSQL setting")
+    from referrals.services.clicks import resolve_link
+    from tests.factories import MemberFactory
+
+    member = MemberFactory()
+    app.config["REFERRAL_ASYNC_CLICK_COMMIT"] = enabled
+    try:
+        assert resolve_link(member.referral_code, None).referrer_id == member.id
+    finally:
+        app.config.pop("REFERRAL_ASYNC_CLICK_COMMIT")
+    assert db.session.scalar(sa.text("SHOW synchronous_commit")) == expected
