@@ -36,3 +36,15 @@ def flag_limit() -> str:
 # Threads and replies share one budget per member.
 posting_limit = limiter.shared_limit(post_limit, scope="community-posting", key_func=member_key)
 flagging_limit = limiter.limit(flag_limit, key_func=member_key)
+
+ERROR_DESCRIPTIONS = {
+    404: "Not found (or hidden from you)",
+    409: "Conflicts with the current state",
+    429: "Rate limited; retry after Retry-After seconds",
+}
+
+
+def responds(*codes: int):
+    """Document the domain errors a view may answer with, in the app-wide error envelope."""
+    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    return blp.doc(responses={str(code): {**error, "description": ERROR_DESCRIPTIONS[code]} for code in codes})

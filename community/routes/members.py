@@ -1,7 +1,7 @@
 """Public profiles, the leaderboard and search."""
 
 from community import services
-from community.routes.common import blp
+from community.routes.common import blp, responds
 from community.schemas import (
     ContentSearchArgsSchema,
     ContentSearchHitSchema,
@@ -14,6 +14,7 @@ from core.schemas import PageArgsSchema
 
 @blp.route("/members/<int:member_id>", methods=["GET"])
 @blp.response(200, PublicProfileSchema)
+@responds(404)
 def get_profile(member_id):
     """A member's public profile with reputation"""
     return services.public_profile(member_id)

@@ -3,7 +3,7 @@
 from flask_login import current_user
 
 from community import services
-from community.routes.common import blp
+from community.routes.common import blp, responds
 from community.schemas import (
     NpsSchema,
     ProductListArgsSchema,
@@ -29,6 +29,7 @@ def list_products(args):
 @blp.login_required("marketer")
 @blp.arguments(ProductSchema)
 @blp.response(201, ProductSchema)
+@responds(409)
 def create_product(data):
     """Add a product to the catalogue"""
     product = services.create_product(**data)
@@ -38,6 +39,7 @@ def create_product(data):
 
 @blp.route("/products/<int:product_id>", methods=["GET"])
 @blp.response(200, ProductSchema)
+@responds(404)
 def get_product(product_id):
     """One product"""
     return services.get_product(product_id)
@@ -47,6 +49,7 @@ def get_product(product_id):
 @blp.login_required("marketer")
 @blp.arguments(ProductUpdateSchema(partial=True))
 @blp.response(200, ProductSchema)
+@responds(404, 409)
 def update_product(changes, product_id):
     """Change a product"""
     product = services.update_product(services.get_product(product_id), changes)
@@ -57,6 +60,7 @@ def update_product(changes, product_id):
 @blp.route("/products/<int:product_id>/recommendations", methods=["GET"])
 @blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, page_schema(RecommendationSchema))
+@responds(404)
 def list_recommendations(args, product_id):
     """Peer recommendations of a product, newest first"""
     return page(*services.list_recommendations(services.get_product(product_id), **args))
@@ -66,6 +70,7 @@ def list_recommendations(args, product_id):
 @blp.login_required()
 @blp.arguments(RecommendationSchema)
 @blp.response(201, RecommendationSchema)
+@responds(404, 409)
 def recommend(data, product_id):
     """Recommend a product (score 0-10); posting again updates your recommendation"""
     recommendation = services.recommend(services.get_product(product_id), current_user, **data)
@@ -75,6 +80,7 @@ def recommend(data, product_id):
 
 @blp.route("/products/<int:product_id>/nps", methods=["GET"])
 @blp.response(200, NpsSchema)
+@responds(404)
 def product_nps(product_id):
     """Net Promoter Score of a product from its recommendations"""
     return services.nps(services.get_product(product_id))
@@ -83,6 +89,7 @@ def product_nps(product_id):
 @blp.route("/recommendations/<int:recommendation_id>/endorse", methods=["POST"])
 @blp.login_required()
 @blp.response(200, RecommendationSchema)
+@responds(404)
 def endorse(recommendation_id):
     """Endorse someone's recommendation; idempotent"""
     recommendation = services.endorse(services.get_recommendation(recommendation_id), current_user)
@@ -93,6 +100,7 @@ def endorse(recommendation_id):
 @blp.route("/recommendations/<int:recommendation_id>/share", methods=["POST"])
 @blp.login_required()
 @blp.response(201, ShareLinkSchema)
+@responds(404)
 def share_recommendation(recommendation_id):
     """A share link for a recommendation, carrying your referral code"""
     link = services.share_recommendation(services.get_recommendation(recommendation_id), current_user)

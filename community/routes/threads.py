@@ -3,7 +3,7 @@
 from flask_login import current_user
 
 from community import services
-from community.routes.common import blp, posting_limit, viewer
+from community.routes.common import blp, posting_limit, responds, viewer
 from community.schemas import (
     AcceptSchema,
     CategorySchema,
@@ -31,6 +31,7 @@ def list_categories(args):
 @blp.login_required("moderator")
 @blp.arguments(CategorySchema)
 @blp.response(201, CategorySchema)
+@responds(409)
 def create_category(data):
     """Create a category"""
     category = services.create_category(**data)
@@ -51,6 +52,7 @@ def list_threads(args):
 @posting_limit
 @blp.arguments(ThreadSchema)
 @blp.response(201, ThreadSchema)
+@responds(429)
 def create_thread(data):
     """Start a thread (Markdown body)"""
     thread = services.create_thread(current_user, **data)
@@ -60,6 +62,7 @@ def create_thread(data):
 
 @blp.route("/threads/<int:thread_id>", methods=["GET"])
 @blp.response(200, ThreadSchema)
+@responds(404)
 def get_thread(thread_id):
     """One thread"""
     return services.get_thread(thread_id, viewer())
@@ -69,6 +72,7 @@ def get_thread(thread_id):
 @blp.login_required()
 @blp.arguments(ThreadUpdateSchema(partial=True))
 @blp.response(200, ThreadSchema)
+@responds(404)
 def update_thread(changes, thread_id):
     """Edit a thread (its author or a moderator)"""
     thread = services.update_thread(services.get_thread(thread_id, current_user), current_user, changes)
@@ -79,6 +83,7 @@ def update_thread(changes, thread_id):
 @blp.route("/threads/<int:thread_id>", methods=["DELETE"])
 @blp.login_required()
 @blp.response(204)
+@responds(404)
 def delete_thread(thread_id):
     """Delete a thread (soft; its author or a moderator)"""
     services.delete_thread(services.get_thread(thread_id, current_user), current_user)
@@ -88,6 +93,7 @@ def delete_thread(thread_id):
 @blp.route("/threads/<int:thread_id>/posts", methods=["GET"])
 @blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, page_schema(PostSchema))
+@responds(404)
 def list_posts(args, thread_id):
     """A thread's posts, opening post first"""
     return page(*services.list_posts(services.get_thread(thread_id, viewer()), viewer(), **args))
@@ -98,6 +104,7 @@ def list_posts(args, thread_id):
 @posting_limit
 @blp.arguments(PostSchema)
 @blp.response(201, PostSchema)
+@responds(404, 429)
 def create_post(data, thread_id):
     """Reply in a thread, optionally to another reply"""
     post = services.create_post(services.get_thread(thread_id, current_user), current_user, **data)
@@ -109,6 +116,7 @@ def create_post(data, thread_id):
 @blp.login_required()
 @blp.arguments(PostUpdateSchema)
 @blp.response(200, PostSchema)
+@responds(404)
 def update_post(data, post_id):
     """Edit a post (its author or a moderator)"""
     post = services.update_post(services.get_post(post_id, current_user), current_user, data["body"])
@@ -119,6 +127,7 @@ def update_post(data, post_id):
 @blp.route("/posts/<int:post_id>", methods=["DELETE"])
 @blp.login_required()
 @blp.response(204)
+@responds(404)
 def delete_post(post_id):
     """Delete a reply (soft; its author or a moderator)"""
     services.delete_post(services.get_post(post_id, current_user), current_user)
@@ -128,6 +137,7 @@ def delete_post(post_id):
 @blp.route("/posts/<int:post_id>/reactions/<kind>", methods=["PUT"])
 @blp.login_required()
 @blp.response(200, PostSchema)
+@responds(404)
 def add_reaction(post_id, kind):
     """React to a post (like, helpful, insightful); idempotent"""
     post = services.add_reaction(services.get_post(post_id, current_user), current_user, kind)
@@ -138,6 +148,7 @@ def add_reaction(post_id, kind):
 @blp.route("/posts/<int:post_id>/reactions/<kind>", methods=["DELETE"])
 @blp.login_required()
 @blp.response(200, PostSchema)
+@responds(404)
 def remove_reaction(post_id, kind):
     """Take a reaction back; idempotent"""
     post = services.remove_reaction(services.get_post(post_id, current_user), current_user, kind)
@@ -149,6 +160,7 @@ def remove_reaction(post_id, kind):
 @blp.login_required()
 @blp.arguments(AcceptSchema)
 @blp.response(200, ThreadSchema)
+@responds(404)
 def accept_answer(data, thread_id):
     """Mark a reply as the accepted answer (thread author or moderator)"""
     thread = services.accept_answer(services.get_thread(thread_id, current_user), current_user, data["post_id"])
@@ -159,6 +171,7 @@ def accept_answer(data, thread_id):
 @blp.route("/threads/<int:thread_id>/share", methods=["POST"])
 @blp.login_required()
 @blp.response(201, ShareLinkSchema)
+@responds(404)
 def share_thread(thread_id):
     """A share link for a thread, carrying your referral code"""
     link = services.share_thread(services.get_thread(thread_id, current_user), current_user)
