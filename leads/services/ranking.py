@@ -144,8 +144,7 @@ def recent_leads(*, limit: int, cursor: str | None, **filters):
         stmt = stmt.where(MemberScore.engagement_sum * factor + MemberScore.fit >= filters["min_score"])
     order = [Lead.created_at, Lead.id]
     if cursor:
-        # core's UTCDateTime reports python_type `object`, so decode against a plain DateTime (see report)
-        values = decode_cursor(cursor, [sa.literal(None, type_=sa.DateTime(timezone=True)), Lead.id])
+        values = decode_cursor(cursor, order)
         literals = [sa.literal(v, type_=c.type) for v, c in zip(values, order, strict=True)]
         stmt = stmt.where(sa.tuple_(*order) < sa.tuple_(*literals))
     leads = list(db.session.scalars(stmt.order_by(*[c.desc() for c in order]).limit(limit + 1)))
