@@ -19,11 +19,15 @@ def days_since_unix(moment: datetime) -> float:
     return moment.timestamp() / SECONDS_PER_DAY
 
 
+def upsert_statement(table: sa.Table):
+    """The dialect's INSERT, which knows ON CONFLICT (PostgreSQL and SQLite alike)."""
+    return (postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite).insert(table)
+
+
 def insert_ignoring_conflicts(table: sa.Table, values: dict | list[dict], returning=None):
     """INSERT ... ON CONFLICT DO NOTHING (one row, or several in the order given); returns the
     `returning` column's value of a single row, None on conflict."""
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(table).values(values).on_conflict_do_nothing()
+    stmt = upsert_statement(table).values(values).on_conflict_do_nothing()
     if returning is None:
         db.session.execute(stmt)
         return None

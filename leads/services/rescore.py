@@ -134,12 +134,15 @@ def advance_after_rescore(rules) -> None:
     from leads.services.rules import decay_factor
     from leads.services.scoring import advance_stage
 
-    factor = decay_factor(rules)
-    score = MemberScore.engagement_sum * factor + MemberScore.fit
+    score = MemberScore.engagement_sum * decay_factor(rules) + MemberScore.fit
     lowest = min(rules.config["thresholds"].values())
-    rising = sa.select(MemberScore.member_id).where(MemberScore.stage != "lead", score >= lowest)
-    for member_id in list(db.session.scalars(rising)):
-        advance_stage(db.session.get(Member, member_id), rules)
+    rising = (
+        sa.select(MemberScore.member_id, Member.member_type, score.label("score"), MemberScore.stage)
+        .join(Member, Member.id == MemberScore.member_id)
+        .where(MemberScore.stage != "lead", score >= lowest)
+    )
+    for row in db.session.execute(rising).all():
+        advance_stage(row.member_id, row.member_type, row.score, row.stage, rules)
 
 
 def fail_rescore(job_id: int, error: str) -> None:

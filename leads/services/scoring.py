@@ -13,7 +13,7 @@ from core.accounts.models import Member
 from core.extensions import db
 from core.models import utcnow
 from leads.models import Activity, DailyCount, Lead, MemberScore, ScoringRules
-from leads.services.common import days_since_unix, insert_ignoring_conflicts, record_conversion
+from leads.services.common import days_since_unix, insert_ignoring_conflicts, record_conversion, upsert_statement
 from leads.services.rules import current_rules, decay_factor, fit_expression
 
 logger = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def record_activity(
         returning=Activity.id,
     )
     if activity_id is not None and member_id is not None:
-        score_activity(activity_id)
+        score_new_activity(activity_id, member_id, activity_type, occurred_at, days)
     return activity_id
 
 
@@ -76,21 +76,26 @@ def lock_scores(member_ids: list[int]) -> None:
     )  # fmt: skip
 
 
-def ensure_score_row(member: Member) -> None:
-    insert_ignoring_conflicts(
-        MemberScore.__table__,
-        {"member_id": member.id, "engagement_sum": 0.0, "fit": 0.0, "stage": "member"},
-    )
+MEMBER_FACTS = sa.select(Member.id, Member.member_type, Member.email_normalized, Member.company)
+
+
+def ensure_score_row(member) -> None:
+    """The member's score row exists and carries their current organisation (one upsert)."""
     organization = organization_of(member)
+    table = MemberScore.__table__
+    stmt = upsert_statement(table).values(
+        member_id=member.id, engagement_sum=0.0, fit=0.0, stage="member", organization=organization
+    )
     db.session.execute(
-        sa.update(MemberScore)
-        .where(MemberScore.member_id == member.id, MemberScore.organization.is_distinct_from(organization))
-        .values(organization=organization)
-        .execution_options(synchronize_session=False)
+        stmt.on_conflict_do_update(
+            index_elements=[table.c.member_id],
+            set_={"organization": stmt.excluded.organization},
+            where=table.c.organization.is_distinct_from(stmt.excluded.organization),
+        )
     )
 
 
-def organization_of(member: Member) -> str | None:
+def organization_of(member) -> str | None:
     """Stated company, else the business email domain: how accounts are grouped."""
     from leads.services.rules import FREE_MAIL_DOMAINS
 
@@ -100,90 +105,77 @@ def organization_of(member: Member) -> str | None:
     return domain if domain and domain not in FREE_MAIL_DOMAINS and not domain.endswith(".invalid") else None
 
 
-def capped_points(activity: Activity, config: dict) -> float:
-    weight = float(config["weights"].get(activity.activity_type, 0.0))
-    cap = config["daily_caps"].get(activity.activity_type)
+def capped_points(member_id: int, activity_type: str, day: int, config: dict) -> float:
+    """The type's weight, or 0 once the member's count for that day passes the daily cap (one upsert)."""
+    weight = float(config["weights"].get(activity_type, 0.0))
+    cap = config["daily_caps"].get(activity_type)
     if cap is None:
         return weight
-    key = {"member_id": activity.member_id, "activity_type": activity.activity_type, "day": activity.day}
-    insert_ignoring_conflicts(DailyCount.__table__, {**key, "count": 0})
+    table = DailyCount.__table__
+    stmt = upsert_statement(table).values(member_id=member_id, activity_type=activity_type, day=day, count=1)
     count = db.session.execute(
-        sa.update(DailyCount)
-        .where(*[getattr(DailyCount, name) == value for name, value in key.items()])
-        .values(count=DailyCount.count + 1)
-        .returning(DailyCount.count)
-        .execution_options(synchronize_session=False)
+        stmt.on_conflict_do_update(
+            index_elements=[table.c.member_id, table.c.activity_type, table.c.day],
+            set_={"count": table.c.count + 1},
+        ).returning(table.c.count)
     ).scalar_one()
     return weight if count <= cap else 0.0
 
 
 def score_activity(activity_id: int) -> None:
-    """Add one activity's epoch-relative points to its member's sum: S = S + w·2^((t−E)/H)."""
-    activity = db.session.get(Activity, activity_id)
-    member = db.session.get(Member, activity.member_id)
-    if activity.scored or member is None:
+    """Score a stored activity that was not scored yet (e.g. attached to a member by identify)."""
+    row = db.session.execute(
+        sa.select(Activity.member_id, Activity.activity_type, Activity.occurred_at, Activity.occurred_days).where(
+            Activity.id == activity_id, Activity.scored.is_(False), Activity.member_id.is_not(None)
+        )
+    ).one_or_none()
+    if row is not None:
+        score_new_activity(activity_id, *row)
+
+
+def score_new_activity(activity_id: int, member_id: int, activity_type: str, occurred_at: datetime, days: float):
+    """Add one activity's epoch-relative points to its member's sum: S = S + w·2^((t−E)/H), in O(1)
+    statements whatever the member's history; the same UPDATE refreshes fit and returns the new state."""
+    facts = db.session.execute(MEMBER_FACTS.where(Member.id == member_id)).one_or_none()
+    if facts is None:
         return
     rules = current_rules(for_scoring=True)
     config = rules.active_config
-    ensure_score_row(member)
-    points = capped_points(activity, config)
-    decayed = points * 2.0 ** ((activity.occurred_days - rules.epoch_days) / config["half_life_days"])
-    activity.points, activity.decayed, activity.scored = points, decayed, True
+    ensure_score_row(facts)
+    points = capped_points(member_id, activity_type, int(days // 1), config)
+    decayed = points * 2.0 ** ((days - rules.epoch_days) / config["half_life_days"])
+    db.session.execute(
+        sa.update(Activity)
+        .where(Activity.id == activity_id)
+        .values(points=points, decayed=decayed, scored=True)
+        .execution_options(synchronize_session=False)
+    )
     latest = sa.case(
-        (sa.or_(MemberScore.last_activity_at.is_(None), MemberScore.last_activity_at < activity.occurred_at),
-         sa.literal(activity.occurred_at, type_=Activity.occurred_at.type)),
+        (sa.or_(MemberScore.last_activity_at.is_(None), MemberScore.last_activity_at < occurred_at),
+         sa.literal(occurred_at, type_=Activity.occurred_at.type)),
         else_=MemberScore.last_activity_at,
     )  # fmt: skip
-    db.session.execute(
-        sa.update(MemberScore)
-        .where(MemberScore.member_id == member.id)
-        .values(engagement_sum=MemberScore.engagement_sum + decayed, last_activity_at=latest)
-        .execution_options(synchronize_session=False)
-    )
-    refresh_fit(member.id, config)
-    db.session.flush()
-    advance_stage(member, rules)
-
-
-def refresh_fit(member_id: int, config: dict) -> None:
-    fit = (
-        sa.select(fit_expression(config["fit_rules"]))
-        .select_from(Member)
-        .where(Member.id == MemberScore.member_id)
-        .scalar_subquery()
-    )
-    db.session.execute(
+    fit = sa.select(fit_expression(config["fit_rules"])).where(Member.id == MemberScore.member_id).scalar_subquery()
+    state = db.session.execute(
         sa.update(MemberScore)
         .where(MemberScore.member_id == member_id)
-        .values(fit=fit)
+        .values(engagement_sum=MemberScore.engagement_sum + decayed, last_activity_at=latest, fit=fit)
+        .returning(MemberScore.engagement_sum, MemberScore.fit, MemberScore.stage)
         .execution_options(synchronize_session=False)
-    )
+    ).one()
+    score = state.engagement_sum * decay_factor(rules) + state.fit
+    advance_stage(member_id, facts.member_type, score, state.stage, rules)
 
 
-def current_score(member_id: int, rules: ScoringRules) -> tuple[float, float, str] | None:
-    row = db.session.execute(
-        sa.select(MemberScore.engagement_sum, MemberScore.fit, MemberScore.stage).where(
-            MemberScore.member_id == member_id
-        )
-    ).one_or_none()
-    if row is None:
-        return None
-    return row.engagement_sum * decay_factor(rules) + row.fit, row.fit, row.stage
-
-
-def advance_stage(member: Member, rules: ScoringRules) -> None:
+def advance_stage(member_id: int, member_type: str, score: float, stage: str, rules: ScoringRules) -> None:
     """member → engaged → mql (the lead); stages only move forward here. Employees never become leads."""
-    found = current_score(member.id, rules)
-    if found is None:
-        return
-    score, _fit, stage = found
     thresholds = rules.config["thresholds"]
     now = utcnow()
     if stage == "member" and score >= thresholds["engaged"]:
-        stage = set_member_stage(member.id, "engaged")
-        record_conversion(member.id, "engaged", now)
-    if stage == "engaged" and score >= thresholds["mql"] and member.member_type != "employee":
-        qualify(member, now)
+        stage = set_member_stage(member_id, "engaged")
+        record_conversion(member_id, "engaged", now)
+    if stage == "engaged" and score >= thresholds["mql"] and member_type != "employee":
+        qualify(member_id, now)
 
 
 def set_member_stage(member_id: int, stage: str) -> str:
@@ -196,20 +188,20 @@ def set_member_stage(member_id: int, stage: str) -> str:
     return stage
 
 
-def qualify(member: Member, now: datetime) -> Lead | None:
+def qualify(member_id: int, now: datetime) -> Lead | None:
     """Crossing MQL: the lead is created (once) and lead.qualified fires."""
     from leads.signals import lead_qualified
 
     lead_id = insert_ignoring_conflicts(
         Lead.__table__,
-        {"member_id": member.id, "stage": "mql", "created_at": now, "updated_at": now},
+        {"member_id": member_id, "stage": "mql", "created_at": now, "updated_at": now},
         returning=Lead.id,
     )
-    set_member_stage(member.id, "lead")
+    set_member_stage(member_id, "lead")
     if lead_id is None:
         return None
-    record_conversion(member.id, "lead", now)
+    record_conversion(member_id, "lead", now)
     lead = db.session.get(Lead, lead_id)
     lead_qualified.send(current_app._get_current_object(), lead=lead)
-    logger.info("member %s qualified as lead %s", member.id, lead_id)
+    logger.info("member %s qualified as lead %s", member_id, lead_id)
     return lead
