@@ -1,1 +1,30 @@
 """Background work of referrals (Celery shared tasks)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import sqlalchemy as sa
+from celery import shared_task
+from flask import current_app
+
+from core.extensions import db
+from core.models import utcnow
+from referrals.services import privacy
+from referrals.services.conversions import window_days
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    name="referrals.purge_old_clicks", autoretry_for=(sa.exc.OperationalError,), retry_backoff=True, max_retries=5
+)
+def purge_old_clicks() -> int:
+    """Delete clicks older than REFERRAL_CLICK_RETENTION_DAYS (idempotent: run it daily, or twice)."""
+    # Never shorter than the attribution window: signups still to come need those clicks.
+    days = max(int(current_app.config.get("REFERRAL_CLICK_RETENTION_DAYS", 400)), window_days() + 1)
+    deleted = privacy.purge_clicks(before=utcnow() - timedelta(days=days))
+    db.session.commit()
+    logger.info("purged %s referral clicks older than %s days", deleted, days)
+    return deleted

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 
 from core.accounts.models import Member
@@ -72,3 +74,11 @@ def click_dict(click: Click) -> dict:
         "referring_host": click.referring_host,
         "user_agent_class": click.ua_class,
     }
+
+
+def purge_clicks(*, before: datetime) -> int:
+    """Raw clicks (visitor ids, IP hashes) are kept for a limited time; the touches that attributed
+    conversions keep what the reports need, so credit never changes."""
+    result = db.session.execute(sa.delete(Click).where(Click.occurred_at < before))
+    db.session.flush()
+    return result.rowcount
