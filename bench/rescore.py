@@ -95,11 +95,11 @@ def profiled_advance(budget: float):
         finally:
             tally["seconds"] = time.perf_counter() - tally["started"]
 
-    def advance_stage(member, rules):
+    def advance_stage(*args, **kwargs):
         if time.perf_counter() - tally["started"] > budget:
             raise OutOfTime
         tally["calls"] += 1
-        return originals[1](member, rules)
+        return originals[1](*args, **kwargs)
 
     rescore.advance_after_rescore, scoring.advance_stage = advance_after, advance_stage
     try:
