@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from core.accounts.models import Member
 from core.extensions import db
@@ -131,7 +132,8 @@ def list_leads(*, limit: int, cursor: str | None, sort: str = "score", **filters
 def load_leads(rows: list[tuple], factor: float) -> list[Lead]:
     from leads.services.sales import with_score
 
-    by_id = {lead.id: lead for lead in db.session.scalars(sa.select(Lead).where(Lead.id.in_([r[2] for r in rows])))}
+    stmt = sa.select(Lead).where(Lead.id.in_([r[2] for r in rows])).options(selectinload(Lead.owner))
+    by_id = {lead.id: lead for lead in db.session.scalars(stmt)}
     return [with_score(by_id[lead_id], score, factor) for score, _, lead_id, _, _ in rows]
 
 
