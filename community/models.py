@@ -9,22 +9,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.accounts.models import Member, in_list
 from core.extensions import db
-from core.models import UTCDateTime, utcnow
+from core.models import utcnow
 
 REACTION_KINDS = ("like", "helpful", "insightful")
 FLAG_REASONS = ("spam", "abuse", "off_topic", "misinformation", "other")
 FLAG_STATUSES = ("open", "actioned", "dismissed")
-
-
-class KeysetDateTime(UTCDateTime):
-    """UTCDateTime that tells core.pagination it holds datetimes (the base reports `object`, so
-    cursors on datetime columns fail to decode; see the report's proposed fix in core/models.py)."""
-
-    cache_ok = True
-
-    @property
-    def python_type(self):
-        return datetime
 
 
 class Category(db.Model):
@@ -49,10 +38,10 @@ class Thread(db.Model):
     category_id: Mapped[int] = mapped_column(sa.ForeignKey("categories.id"), index=True)
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
     title: Mapped[str] = mapped_column(sa.String(200))
-    created_at: Mapped[datetime] = mapped_column(KeysetDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Denormalised for the list orders; maintained set-based (UPDATE ... SET n = n + 1).
-    last_activity_at: Mapped[datetime] = mapped_column(KeysetDateTime, default=utcnow)
+    last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
     reply_count: Mapped[int] = mapped_column(default=0)
     reaction_count: Mapped[int] = mapped_column(default=0)
     score: Mapped[int] = mapped_column(default=0)

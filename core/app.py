@@ -99,6 +99,9 @@ def swagger_assets_blueprint() -> Blueprint:
 
 def register_blueprints(app: Flask) -> None:
     from core.accounts.routes import blp as accounts_blp
+    from core.routing import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter
     from core.extensions import api
     from core.health import health_bp
 

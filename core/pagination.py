@@ -13,6 +13,7 @@ from marshmallow import fields
 
 from core.errors import ValidationFailed
 from core.extensions import db
+from core.routing import MAX_ID, MIN_ID
 from core.schemas import BaseSchema
 
 
@@ -40,6 +41,8 @@ def coerce(value, column):
         return datetime.fromisoformat(value)
     if python_type in (int, float) and isinstance(value, bool):
         raise ValueError
+    if python_type is int and not MIN_ID <= int(value) <= MAX_ID:
+        raise ValueError  # would overflow the database's integer columns
     return python_type(value)
 
 

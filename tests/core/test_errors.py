@@ -73,3 +73,10 @@ def test_log_lines_carry_the_request_id(app, caplog):
         flask_app.logger.warning("something happened")
     record = next(r for r in caplog.records if r.getMessage() == "something happened")
     assert record.request_id == "req-id-for-logs"
+
+
+@pytest.mark.parametrize("token_id", ["99999999999999999999", str(2**31)])
+def test_ids_too_large_for_the_database_are_404(auth, token_id):
+    response = auth.client("member").delete(f"/api/v1/me/tokens/{token_id}")
+    assert response.status_code == 404
+    assert set(response.get_json()) == ENVELOPE_KEYS

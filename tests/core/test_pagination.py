@@ -41,3 +41,8 @@ def test_malformed_cursor_values_are_rejected(app_ctx, cursor):
     with pytest.raises(ValidationFailed) as raised:
         decode_cursor(cursor, [Member.created_at, Member.id])
     assert "cursor" in raised.value.errors
+
+
+def test_cursor_ids_too_large_for_the_database_are_rejected(app_ctx):
+    with pytest.raises(ValidationFailed):
+        decode_cursor(encode_cursor([START.isoformat(), 2**40]), [Member.created_at, Member.id])
