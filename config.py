@@ -94,6 +94,10 @@ class Config:
     REFERRAL_WINDOW_DAYS = env_int("REFERRAL_WINDOW_DAYS", 30)
     REFERRAL_FLOOD_CLICKS = env_int("REFERRAL_FLOOD_CLICKS", 20)  # per hour, per IP hash, per code
     REFERRAL_VISITOR_COOKIE_DAYS = env_int("REFERRAL_VISITOR_COOKIE_DAYS", 395)
+    REFERRAL_CLICK_RETENTION_DAYS = env_int("REFERRAL_CLICK_RETENTION_DAYS", 400)
+    # Clicks commit without waiting for the disk on PostgreSQL: a crash may lose the
+    # last fraction of a second of clicks, never corrupt anything.
+    REFERRAL_ASYNC_CLICK_COMMIT = env_bool("REFERRAL_ASYNC_CLICK_COMMIT", True)
 
     # Webhook URLs on private or loopback addresses are refused unless this is set.
     WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)

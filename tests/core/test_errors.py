@@ -80,3 +80,22 @@ def test_ids_too_large_for_the_database_are_404(auth, token_id):
     response = auth.client("member").delete(f"/api/v1/me/tokens/{token_id}")
     assert response.status_code == 404
     assert set(response.get_json()) == ENVELOPE_KEYS
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"email": "a@example.com", "password": "long enough pw", "display_name": "A\x00B"}, "display_name"),
+        ({"email": "a@example.com", "password": "long\x00enough pw", "display_name": "A"}, "password"),
+    ],
+)
+def test_nul_characters_are_refused_naming_the_field(client, payload, field):
+    response = client.post("/api/v1/auth/signup", json=payload)
+    assert response.status_code == 422
+    assert response.get_json()["errors"][field] == ["NUL characters are not allowed."]
+
+
+def test_nul_characters_in_query_strings_are_refused(auth):
+    response = auth.client("admin").get("/api/v1/members?q=a%00b")
+    assert response.status_code == 422
+    assert "q" in response.get_json()["errors"]
