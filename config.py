@@ -59,7 +59,8 @@ class Config:
     ENV_NAME = "base"
     SECRET_KEY = env_str("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = database_url(env_str("DATABASE_URL"))
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Pre-ping survives database restarts at the price of one round trip per request.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": env_bool("DATABASE_POOL_PRE_PING", True)}
     CELERY = celery_settings(env_str("CELERY_BROKER_URL"))
 
     PUBLIC_SITE_URL = env_str("PUBLIC_SITE_URL", "http://127.0.0.1:5000")
