@@ -1,15 +1,18 @@
-"""Small helpers the leads services share: conflict-tolerant inserts, other domains' contracts."""
+"""Small helpers the leads services share: conflict-tolerant inserts, other domains' contracts.
+
+leads depends on community and referrals (never the other way), through their services only."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
-from importlib import import_module
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from community import services as community_services
 from core.extensions import db
+from referrals import services as referrals_services
 
 logger = logging.getLogger(__name__)
 SECONDS_PER_DAY = 86400.0
@@ -34,26 +37,13 @@ def insert_ignoring_conflicts(table: sa.Table, values: dict | list[dict], return
     return db.session.execute(stmt.returning(returning)).scalar()
 
 
-def other_domain(module: str, function: str):
-    """A contract function of community/referrals, or None while it has not landed yet."""
-    try:
-        return getattr(import_module(module), function)
-    except (ImportError, AttributeError):
-        logger.debug("%s.%s is not available", module, function)
-        return None
-
-
 def record_conversion(member_id: int, kind: str, occurred_at: datetime) -> None:
-    record = other_domain("referrals.services", "record_conversion")
-    if record is not None:
-        record(member_id, kind, occurred_at)
+    referrals_services.record_conversion(member_id, kind, occurred_at)
 
 
 def discovery_path(member_id: int) -> dict | None:
-    find = other_domain("referrals.services", "discovery_path")
-    return find(member_id) if find is not None else None
+    return referrals_services.discovery_path(member_id)
 
 
 def product_names(product_ids: list[int]) -> dict[int, str]:
-    names = other_domain("community.services", "product_names")
-    return names(product_ids) if names is not None and product_ids else {}
+    return community_services.product_names(product_ids) if product_ids else {}
