@@ -26,6 +26,7 @@ AUTH_ERROR_RESPONSES = {
     "403": {"$ref": "#/components/responses/FORBIDDEN"},
 }
 SECURITY = [{"cookieAuth": []}, {"bearerAuth": []}]
+INGEST_SECURITY = [{"bearerAuth": []}, {"ingestBasic": []}]
 
 
 def hash_token(token: str) -> str:
@@ -109,6 +110,7 @@ class Blueprint(SmorestBlueprint):
                 check_access(roles, scope)
                 return view(*args, **kwargs)
 
-            return self.doc(security=SECURITY, responses=AUTH_ERROR_RESPONSES, description=description)(guarded)
+            security = INGEST_SECURITY if scope == "ingest" else SECURITY
+            return self.doc(security=security, responses=AUTH_ERROR_RESPONSES, description=description)(guarded)
 
         return decorator

@@ -44,3 +44,8 @@ def test_docs_page_uses_only_local_assets(client):
     for source in sources:
         with client.get(source) as response:
             assert response.status_code == 200
+
+
+def test_ingestion_documents_http_basic_with_the_integration_key(client):
+    paths = client.get("/api/openapi.json").get_json()["paths"]
+    assert {"ingestBasic": []} in paths["/api/v1/segment/v1/batch"]["post"]["security"]
