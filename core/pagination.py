@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from datetime import datetime
 from functools import cache
 
@@ -29,21 +30,33 @@ def decode_cursor(cursor: str, columns: list) -> list:
         if not isinstance(values, list) or len(values) != len(columns):
             raise ValueError
         return [coerce(value, column) for value, column in zip(values, columns, strict=True)]
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise ValidationFailed("Invalid cursor; use next_cursor from the previous page.", field="cursor") from None
 
 
 def coerce(value, column):
+    """The cursor value as the column's Python type, or ValueError for anything a query cannot take."""
     python_type = column.type.python_type
     if value is None:
         return None
-    if python_type is datetime:
-        return datetime.fromisoformat(value)
-    if python_type in (int, float) and isinstance(value, bool):
+    if isinstance(value, bool) and python_type is not bool:
         raise ValueError
-    if python_type is int and not MIN_ID <= int(value) <= MAX_ID:
-        raise ValueError  # would overflow the database's integer columns
-    return python_type(value)
+    if python_type is datetime:
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError  # every stored moment is UTC-aware
+        return moment
+    if python_type is int:
+        if not isinstance(value, int) or not MIN_ID <= value <= MAX_ID:
+            raise ValueError  # would overflow the database's integer columns
+        return value
+    if python_type is float:
+        if not isinstance(value, int | float) or not math.isfinite(value):
+            raise ValueError
+        return float(value)
+    if not isinstance(value, python_type):
+        raise ValueError
+    return value
 
 
 def paginate(stmt: sa.Select, order_by: list, *, limit: int, cursor: str | None, descending: bool = True):

@@ -4,16 +4,26 @@ from collections.abc import Mapping
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
-NUL_MESSAGE = "NUL characters are not allowed."
+UNSTORABLE_TEXT = "Text must be valid Unicode without NUL characters."
 
 
-def contains_nul(value) -> bool:
+def is_storable_text(text: str) -> bool:
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")  # lone surrogates (valid JSON escapes) are not encodable
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def contains_unstorable_text(value) -> bool:
     if isinstance(value, str):
-        return "\x00" in value
+        return not is_storable_text(value)
     if isinstance(value, Mapping):
-        return any(contains_nul(k) or contains_nul(v) for k, v in value.items())
+        return any(contains_unstorable_text(k) or contains_unstorable_text(v) for k, v in value.items())
     if isinstance(value, list | tuple):
-        return any(contains_nul(v) for v in value)
+        return any(contains_unstorable_text(v) for v in value)
     return False
 
 
@@ -22,10 +32,14 @@ class BaseSchema(Schema):
         unknown = RAISE
 
     @pre_load(pass_collection=True)
-    def refuse_nul_characters(self, data, **kwargs):
-        """PostgreSQL cannot store NUL in text: a 422 naming the field, not a 500."""
+    def refuse_unstorable_text(self, data, **kwargs):
+        """Databases cannot store NUL or lone surrogates: a 422 naming the field, not a 500."""
         if isinstance(data, Mapping):
-            bad = {str(key): [NUL_MESSAGE] for key, value in data.items() if contains_nul(value)}
+            bad = {
+                key if is_storable_text(str(key)) else "body": [UNSTORABLE_TEXT]
+                for key, value in data.items()
+                if contains_unstorable_text(key) or contains_unstorable_text(value)
+            }
             if bad:
                 raise ValidationError(bad)
         return data

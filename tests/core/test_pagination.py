@@ -1,5 +1,6 @@
 """Keyset pagination on any unique sort key, datetimes included."""
 
+import base64
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -36,13 +37,33 @@ def test_cursor_round_trips_aware_datetimes(app_ctx):
     assert decode_cursor(cursor, [Member.created_at, Member.id]) == [moment, 7]
 
 
-@pytest.mark.parametrize("cursor", [encode_cursor(["yesterday", 1]), encode_cursor([1]), encode_cursor([True, 1])])
-def test_malformed_cursor_values_are_rejected(app_ctx, cursor):
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["yesterday", 1],
+        [1],
+        [True, 1],
+        ["2026-01-01T00:00:00", 1],  # no time zone
+        ["2026-01-01T00:00:00+00:00", 1e400],  # infinity
+        ["2026-01-01T00:00:00+00:00", 1.5],
+        ["2026-01-01T00:00:00+00:00", "1"],
+        [5, 1],
+    ],
+)
+def test_malformed_cursor_values_are_rejected(app_ctx, values):
     with pytest.raises(ValidationFailed) as raised:
-        decode_cursor(cursor, [Member.created_at, Member.id])
+        decode_cursor(encode_cursor(values), [Member.created_at, Member.id])
     assert "cursor" in raised.value.errors
 
 
 def test_cursor_ids_too_large_for_the_database_are_rejected(app_ctx):
     with pytest.raises(ValidationFailed):
         decode_cursor(encode_cursor([START.isoformat(), 2**40]), [Member.created_at, Member.id])
+
+
+def test_non_finite_floats_in_cursors_are_rejected(app_ctx):
+    score = sa.Column("score", sa.Float)
+    for raw in ("[1e400]", "[NaN]", "[-Infinity]"):
+        cursor = base64.urlsafe_b64encode(raw.encode()).decode()
+        with pytest.raises(ValidationFailed):
+            decode_cursor(cursor, [score])
