@@ -10,11 +10,12 @@ import socket
 import time
 import uuid
 from base64 import b64encode
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 import sqlalchemy as sa
 from flask import current_app
+from requests.adapters import HTTPAdapter
 from standardwebhooks import Webhook as Signer
 
 from core.errors import NotFound, ValidationFailed
@@ -37,20 +38,97 @@ def private_urls_allowed() -> bool:
     return bool(current_app.config.get("WEBHOOK_ALLOW_PRIVATE_URLS"))
 
 
-def check_url(url: str, *, allow_private: bool = False) -> None:
-    """Refuse URLs whose host resolves to a non-public address (SSRF), unless allowed."""
+NAT64_PREFIX = ipaddress.ip_network("64:ff9b::/96")
+LOCAL_NAT64_PREFIX = ipaddress.ip_network("64:ff9b:1::/48")
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 form carries (mapped, NAT64, 6to4, Teredo, IPv4-compatible), if any."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    if address in NAT64_PREFIX or address in LOCAL_NAT64_PREFIX:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if int(address) >> 32 == 0:  # ::a.b.c.d (IPv4-compatible, deprecated)
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
+def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Globally reachable, and so is any IPv4 address an IPv6 form embeds."""
+    if not address.is_global:
+        return False
+    inner = embedded_ipv4(address) if address.version == 6 else None
+    return inner is None or inner.is_global
+
+
+def split_url(url: str):
+    """(parts, port) of an absolute http(s) URL, or ValidationFailed naming url."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValidationFailed("Give an absolute http(s) URL.", field="url")
-    if allow_private:
-        return
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
+        port = parts.port
+    except ValueError:
+        raise ValidationFailed("The URL's port must be a number from 1 to 65535.", field="url") from None
+    if port == 0:
+        raise ValidationFailed("The URL's port must be a number from 1 to 65535.", field="url")
+    return parts, port or (443 if parts.scheme == "https" else 80)
+
+
+def public_address(url: str) -> str:
+    """Resolve the URL's host once and return an address to connect to; refuse if ANY address
+    it resolves to is non-public (SSRF, including IPv6 forms that embed a private IPv4)."""
+    parts, port = split_url(url)
+    try:
+        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):
         raise ValidationFailed("The URL's host does not resolve.", field="url") from None
-    for info in infos:
-        if not ipaddress.ip_address(info[4][0].split("%")[0]).is_global:
-            raise UnsafeWebhookUrl("Private, loopback and internal addresses are not allowed.", field="url")
+    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    if not addresses or not all(is_public(address) for address in addresses):
+        raise UnsafeWebhookUrl("Private, loopback and internal addresses are not allowed.", field="url")
+    return str(addresses[0])
+
+
+def check_url(url: str, *, allow_private: bool = False) -> None:
+    """Refuse URLs whose host resolves to a non-public address (SSRF), unless allowed."""
+    split_url(url)
+    if not allow_private:
+        public_address(url)
+
+
+class PinnedAdapter(HTTPAdapter):
+    """Connects to a vetted IP while TLS still sends SNI for, and checks the certificate against, the name."""
+
+    def __init__(self, hostname: str):
+        self.hostname = hostname
+        super().__init__(max_retries=0)
+
+    def init_poolmanager(self, connections, maxsize, block=False, **pool_kwargs):
+        pool_kwargs.update(server_hostname=self.hostname, assert_hostname=self.hostname)
+        super().init_poolmanager(connections, maxsize, block=block, **pool_kwargs)
+
+
+def post(url: str, body: str, headers: dict, *, allow_private: bool) -> requests.Response:
+    """POST without following redirects. Unless private addresses are allowed, the host is resolved
+    once, vetted, and the connection made to that very address (no second lookup to rebind)."""
+    if allow_private:
+        return requests.post(url, data=body, headers=headers, timeout=TIMEOUT_SECONDS, allow_redirects=False)
+    parts, _ = split_url(url)
+    address = public_address(url)
+    host = f"[{address}]" if ":" in address else address
+    netloc = host if parts.port is None else f"{host}:{parts.port}"
+    pinned = urlunsplit(parts._replace(netloc=netloc))
+    authority = parts.netloc.rpartition("@")[2]
+    with requests.Session() as session:
+        session.trust_env = False  # no proxy from the environment: we connect where we vetted
+        session.mount("https://", PinnedAdapter(parts.hostname))
+        return session.post(
+            pinned, data=body, headers={**headers, "Host": authority}, timeout=TIMEOUT_SECONDS, allow_redirects=False
+        )
 
 
 def create_webhook(url: str, events: list[str], actor_id: int) -> Webhook:
@@ -133,11 +211,9 @@ def attempt_delivery(delivery_id: int, *, final: bool) -> bool:
         return True
     status_code, error, started = None, None, time.monotonic()
     try:
-        check_url(webhook.url, allow_private=webhook.allow_private)  # again at send time: DNS may have changed
-        response = requests.post(
-            webhook.url, data=signed_body(delivery), headers=signed_headers(webhook, delivery), timeout=TIMEOUT_SECONDS,
-            allow_redirects=False,
-        )  # fmt: skip
+        response = post(
+            webhook.url, signed_body(delivery), signed_headers(webhook, delivery), allow_private=webhook.allow_private
+        )  # vetted again at send time, and connected to the vetted address: DNS may have changed
         status_code = response.status_code
     except (requests.RequestException, ValidationFailed) as exc:
         error = f"{exc.__class__.__name__}: {getattr(exc, 'message', None) or exc}"[:300]

@@ -1,13 +1,17 @@
 """Webhooks: subscriptions, SSRF refusal, signed deliveries to a real local receiver, retries, replay."""
 
+import socket
+
 import pytest
 import sqlalchemy as sa
+import urllib3.util.connection
 from standardwebhooks import Webhook as Verifier
 
 from core.extensions import db
 from core.models import utcnow
 from leads.models import WebhookDelivery
 from leads.services import attempt_delivery, publish, record_activity
+from leads.services.webhooks import PinnedAdapter
 from leads.tasks import backoff
 from tests.factories import MemberFactory
 from tests.leads.conftest import RULES, install_rules
@@ -144,3 +148,79 @@ def test_a_webhook_created_without_the_allowance_is_rechecked_at_send_time(app_c
     [delivery] = publish("lead.qualified", {"lead_id": 1})
     assert attempt_delivery(delivery.id, final=True) is True
     assert delivery.status == "failed" and delivery.attempts[0].error.startswith("UnsafeWebhookUrl")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[::ffff:127.0.0.1]/x",
+        "http://[64:ff9b::7f00:1]/x",
+        "http://[2002:7f00:1::]/x",
+        "http://[::127.0.0.1]/x",
+        "http://[::1]/x",
+        "http://100.64.0.1/x",
+    ],
+)
+def test_ipv6_forms_embedding_a_private_ipv4_are_refused(auth, url):
+    response = subscribe(auth.client("admin"), url)
+    assert response.status_code == 422
+    assert "url" in response.get_json()["errors"]
+
+
+def rebinding_resolver(monkeypatch, hostname: str) -> dict:
+    """A DNS that answers a public address first and 127.0.0.1 on every later lookup of `hostname`."""
+    real = socket.getaddrinfo
+    lookups = {"count": 0}
+
+    def getaddrinfo(host, *args, **kwargs):
+        if host == hostname:
+            lookups["count"] += 1
+            return real("93.184.216.34" if lookups["count"] == 1 else "127.0.0.1", *args, **kwargs)
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return lookups
+
+
+def test_dns_rebinding_between_check_and_connect_reaches_nothing_local(app_ctx, receiver, monkeypatch):
+    port = receiver.server.server_address[1]
+    WebhookFactory(url=f"http://rebind.example:{port}/hook", event_list="lead.qualified")
+    rebinding_resolver(monkeypatch, "rebind.example")
+    real_connect = urllib3.util.connection.create_connection
+    connected = []
+
+    def create_connection(address, *args, **kwargs):
+        connected.append(address[0])
+        if address[0] == "93.184.216.34":
+            raise OSError("no route in tests")
+        return real_connect(address, *args, **kwargs)
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", create_connection)
+    [delivery] = publish("lead.qualified", {"lead_id": 1})
+    attempt_delivery(delivery.id, final=True)
+    assert receiver.requests == []
+    assert connected == ["93.184.216.34"]  # the vetted address, not a second lookup
+    assert delivery.status == "failed"
+
+
+def test_the_pinned_connection_keeps_the_host_header(app_ctx, receiver, monkeypatch):
+    port = receiver.server.server_address[1]
+    WebhookFactory(url=f"http://rebind.example:{port}/hook", event_list="lead.qualified")
+    rebinding_resolver(monkeypatch, "rebind.example")
+    real_connect = urllib3.util.connection.create_connection
+
+    def create_connection(address, *args, **kwargs):  # the public address, routed to the test receiver
+        assert address == ("93.184.216.34", port)
+        return real_connect(("127.0.0.1", port), *args, **kwargs)
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", create_connection)
+    [delivery] = publish("lead.qualified", {"lead_id": 1})
+    assert attempt_delivery(delivery.id, final=True) is True
+    assert delivery.status == "succeeded"
+    assert receiver.requests[0]["headers"]["Host"] == f"rebind.example:{port}"
+
+
+def test_https_connections_are_pinned_but_verify_the_name():
+    adapter = PinnedAdapter("hooks.example.com")
+    assert adapter.poolmanager.connection_pool_kw["server_hostname"] == "hooks.example.com"
+    assert adapter.poolmanager.connection_pool_kw["assert_hostname"] == "hooks.example.com"
