@@ -43,12 +43,12 @@ THREADS = 30
 
 def seed_demo(context: dict, progress) -> None:
     rng, members = context["rng"], context["members"]
-    categories = [services.create_category(slug, name, description) for slug, name, description in CATEGORIES]
+    categories = [services.create_category(None, slug, name, description) for slug, name, description in CATEGORIES]
     products = seed_products(rng, members)
     threads = [seed_thread(rng, members, categories, products, n) for n in range(THREADS)]
     pinned, locked = rng.sample(threads, 2)
-    services.set_thread_state(pinned, pinned=True)
-    services.set_thread_state(locked, locked=True)
+    services.set_thread_state(pinned, None, pinned=True)
+    services.set_thread_state(locked, None, locked=True)
     reply = next(p for p in services.list_posts(threads[-1], None, limit=5, cursor=None)[0] if not p.is_opener)
     services.flag_post(reply, next(m for m in members if m.id != reply.author_id), reason="off_topic")
     context.update(categories=categories, threads=threads, products=products)

@@ -28,7 +28,7 @@ def flag_post(data, post_id):
 @blp.response(200, page_schema(PostFlagSchema))
 def list_flags(args):
     """The moderation queue (open flags, oldest first)"""
-    return page(*services.list_flags(**args))
+    return page(*services.list_flags(current_user, **args))
 
 
 @blp.route("/moderation/flags/<int:flag_id>/dismiss", methods=["POST"])
@@ -70,7 +70,7 @@ def unhide_post(post_id):
 @responds(404)
 def lock_thread(thread_id):
     """Lock a thread: no more replies"""
-    thread = services.set_thread_state(services.get_any_thread(thread_id), locked=True)
+    thread = services.set_thread_state(services.get_any_thread(thread_id), current_user, locked=True)
     db.session.commit()
     return thread
 
@@ -81,7 +81,7 @@ def lock_thread(thread_id):
 @responds(404)
 def unlock_thread(thread_id):
     """Unlock a thread"""
-    thread = services.set_thread_state(services.get_any_thread(thread_id), locked=False)
+    thread = services.set_thread_state(services.get_any_thread(thread_id), current_user, locked=False)
     db.session.commit()
     return thread
 
@@ -92,7 +92,7 @@ def unlock_thread(thread_id):
 @responds(404)
 def pin_thread(thread_id):
     """Pin a thread to the top of lists"""
-    thread = services.set_thread_state(services.get_any_thread(thread_id), pinned=True)
+    thread = services.set_thread_state(services.get_any_thread(thread_id), current_user, pinned=True)
     db.session.commit()
     return thread
 
@@ -103,7 +103,7 @@ def pin_thread(thread_id):
 @responds(404)
 def unpin_thread(thread_id):
     """Unpin a thread"""
-    thread = services.set_thread_state(services.get_any_thread(thread_id), pinned=False)
+    thread = services.set_thread_state(services.get_any_thread(thread_id), current_user, pinned=False)
     db.session.commit()
     return thread
 

@@ -34,7 +34,7 @@ def list_categories(args):
 @responds(409)
 def create_category(data):
     """Create a category"""
-    category = services.create_category(**data)
+    category = services.create_category(current_user, **data)
     db.session.commit()
     return category
 

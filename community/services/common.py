@@ -17,7 +17,8 @@ from core.signals import activity_recorded
 # Ids are 32-bit integers in the schema; a larger id in a URL or body is simply not found
 # (the database would otherwise raise an overflow error that the app answers with a 500).
 MAX_ID = 2**31 - 1
-BANNED_MESSAGE = "Your account is banned: you cannot post, reply, react, recommend or flag."
+BANNED_MESSAGE = "Your account is banned: you cannot post, reply, edit, react, recommend, share or flag."
+BANNED_MODERATOR_MESSAGE = "Your account is banned: you cannot moderate."
 
 
 def dialect_insert(table: sa.Table):
@@ -38,7 +39,18 @@ def get_member_or_404(member_id: int) -> Member:
 
 
 def is_moderator(member: Member | None) -> bool:
-    return member is not None and has_role(member, "moderator")
+    """A banned member is not a moderator for any purpose (seeing hidden content included)."""
+    return member is not None and not member.is_banned and has_role(member, "moderator")
+
+
+def ensure_moderator(actor: Member | None) -> None:
+    """Moderator powers; None is the system itself (seed, CLI). Views check the role; this also checks the ban."""
+    if actor is None:
+        return
+    if actor.is_banned:
+        raise Forbidden(BANNED_MODERATOR_MESSAGE)
+    if not is_moderator(actor):
+        raise Forbidden("Requires one of the roles: moderator, admin.")
 
 
 def ensure_can_contribute(member: Member) -> None:
@@ -47,10 +59,9 @@ def ensure_can_contribute(member: Member) -> None:
 
 
 def ensure_author_or_moderator(author_id: int, actor: Member) -> None:
+    ensure_can_contribute(actor)  # banned: neither their own content nor, as a moderator, anyone's
     if actor.id != author_id and not is_moderator(actor):
         raise Forbidden("Only the author or a moderator may change this.")
-    if actor.id == author_id and not is_moderator(actor):
-        ensure_can_contribute(actor)
 
 
 def record_activity(member_id: int, activity_type: str, subject_type: str, subject_id: int, **properties) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from community.models import Post, PostFlag, Thread
-from community.services.common import ensure_can_contribute, get_member_or_404, get_row
+from community.services.common import ensure_can_contribute, ensure_moderator, get_member_or_404, get_row
 from core.accounts import services as accounts
 from core.accounts.models import Member
 from core.auth import has_role
@@ -28,7 +28,8 @@ def flag_post(post: Post, member: Member, *, reason: str, details: str = "") -> 
     return flag
 
 
-def list_flags(*, status: str, limit: int, cursor: str | None):
+def list_flags(moderator: Member, *, status: str, limit: int, cursor: str | None):
+    ensure_moderator(moderator)
     stmt = sa.select(PostFlag).where(PostFlag.status == status)
     return paginate(stmt, [PostFlag.id], limit=limit, cursor=cursor, descending=status != "open")
 
@@ -46,6 +47,7 @@ def resolve_flags(flags: list[PostFlag], moderator: Member, status: str) -> None
 
 
 def dismiss_flag(flag: PostFlag, moderator: Member) -> PostFlag:
+    ensure_moderator(moderator)
     if flag.status != "open":
         raise Conflict("This flag is resolved already.")
     resolve_flags([flag], moderator, "dismissed")
@@ -62,6 +64,7 @@ def get_any_post(post_id: int) -> Post:
 
 def set_post_hidden(post: Post, moderator: Member, hidden: bool) -> Post:
     """Hiding resolves the post's open flags; hiding an opening post hides its thread."""
+    ensure_moderator(moderator)
     post.hidden = hidden
     if post.is_opener:
         db.session.get(Thread, post.thread_id).hidden = hidden
@@ -81,7 +84,8 @@ def get_any_thread(thread_id: int) -> Thread:
     return thread
 
 
-def set_thread_state(thread: Thread, **state: bool) -> Thread:
+def set_thread_state(thread: Thread, moderator: Member | None, **state: bool) -> Thread:
+    ensure_moderator(moderator)
     for name, value in state.items():  # locked / pinned
         setattr(thread, name, value)
     db.session.flush()
@@ -89,6 +93,7 @@ def set_thread_state(thread: Thread, **state: bool) -> Thread:
 
 
 def set_member_banned(member_id: int, moderator: Member, banned: bool) -> Member:
+    ensure_moderator(moderator)
     member = get_member_or_404(member_id)
     if member.id == moderator.id:
         raise ValidationFailed("You cannot ban or unban yourself.", field="member_id")

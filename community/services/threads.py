@@ -11,6 +11,7 @@ from community.services.common import (
     bump_profile,
     ensure_author_or_moderator,
     ensure_can_contribute,
+    ensure_moderator,
     get_row,
     increment,
     is_moderator,
@@ -35,7 +36,8 @@ def list_categories(*, limit: int, cursor: str | None):
     return paginate(sa.select(Category), [Category.id], limit=limit, cursor=cursor, descending=False)
 
 
-def create_category(slug: str, name: str, description: str = "") -> Category:
+def create_category(actor: Member | None, slug: str, name: str, description: str = "") -> Category:
+    ensure_moderator(actor)
     if db.session.scalar(sa.select(Category.id).where(Category.slug == slug)) is not None:
         raise Conflict("A category with this slug exists already.", field="slug")
     category = Category(slug=slug, name=name.strip(), description=description.strip())

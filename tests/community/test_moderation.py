@@ -149,3 +149,40 @@ def test_flagging_is_rate_limited_per_member(auth, app, category, rate_limits):
     finally:
         app.config.pop("RATELIMIT_FLAG", None)
     assert codes == [201, 429]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "payload"),
+    [
+        ("patch", "threads/{thread}", {"title": "Defaced by a banned moderator"}),
+        ("patch", "posts/{reply}", {"body": "Defaced"}),
+        ("delete", "posts/{reply}", None),
+        ("post", "moderation/posts/{reply}/hide", None),
+        ("post", "moderation/threads/{thread}/lock", None),
+        ("post", "moderation/threads/{thread}/pin", None),
+        ("post", "moderation/members/{bystander}/ban", None),
+        ("get", "moderation/flags", None),
+        ("post", "categories", {"slug": "banned-mods", "name": "Banned mods"}),
+    ],
+)
+def test_a_banned_moderator_has_no_moderator_powers(auth, client, thread, method, path, payload):
+    moderator = auth.client("moderator")
+    assert auth.client("admin").post(f"{API}/moderation/members/{moderator.member.id}/ban").status_code == 200
+    ids = {"thread": thread["id"], "reply": thread["reply"]["id"], "bystander": auth.member().id}
+    response = getattr(moderator, method)(f"{API}/{path.format(**ids)}", json=payload)
+    assert response.status_code == 403
+    assert "banned" in response.get_json()["message"]
+    after = client.get(f"{API}/threads/{thread['id']}").get_json()
+    assert (after["title"], after["locked"], after["pinned"]) == ("Widgets thread", False, False)
+    assert [p["body"] for p in client.get(f"{API}/threads/{thread['id']}/posts").get_json()["items"]] == [
+        "All about widgets",
+        "Buy cheap pills here",
+    ]
+
+
+def test_a_banned_moderator_no_longer_sees_hidden_posts(auth, thread):
+    moderator = auth.client("moderator")
+    moderator.post(f"{API}/moderation/posts/{thread['reply']['id']}/hide")
+    auth.client("admin").post(f"{API}/moderation/members/{moderator.member.id}/ban")
+    listed = moderator.get(f"{API}/threads/{thread['id']}/posts").get_json()["items"]
+    assert thread["reply"]["id"] not in [p["id"] for p in listed]
