@@ -13,6 +13,7 @@ from flask_smorest import Blueprint as SmorestBlueprint
 
 from core.errors import Forbidden, Unauthorized
 from core.extensions import db, login_manager
+from core.schemas import RequestParser
 from core.models import utcnow
 
 ROLES = ("member", "moderator", "marketer", "sales", "admin")
@@ -99,6 +100,8 @@ def check_access(roles: tuple[str, ...], scope: str | None) -> None:
 
 class Blueprint(SmorestBlueprint):
     """flask-smorest blueprint that also knows who may call each view."""
+
+    ARGUMENTS_PARSER = RequestParser()
 
     def login_required(self, *roles: str, scope: str | None = None):
         """Allow signed-in callers (with one of `roles`, if given); document it in OpenAPI."""

@@ -1,10 +1,14 @@
 """Schema base classes shared by every domain."""
 
+import json
 from collections.abc import Mapping
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
+from webargs.flaskparser import FlaskParser
 
 UNSTORABLE_TEXT = "Text must be valid Unicode without NUL characters."
+TOO_DEEP = "Nested too deeply."
+MAX_JSON_DEPTH = 32
 
 
 def is_storable_text(text: str) -> bool:
@@ -17,14 +21,20 @@ def is_storable_text(text: str) -> bool:
     return True
 
 
-def contains_unstorable_text(value) -> bool:
-    if isinstance(value, str):
-        return not is_storable_text(value)
-    if isinstance(value, Mapping):
-        return any(contains_unstorable_text(k) or contains_unstorable_text(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(contains_unstorable_text(v) for v in value)
-    return False
+def first_problem(value) -> str | None:
+    """What makes a JSON value unstorable, if anything; iterative, so depth cannot crash it."""
+    pending = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > MAX_JSON_DEPTH:
+            return TOO_DEEP
+        if isinstance(item, str) and not is_storable_text(item):
+            return UNSTORABLE_TEXT
+        if isinstance(item, Mapping):
+            pending.extend((part, depth + 1) for pair in item.items() for part in pair)
+        elif isinstance(item, list | tuple):
+            pending.extend((part, depth + 1) for part in item)
+    return None
 
 
 class BaseSchema(Schema):
@@ -35,10 +45,11 @@ class BaseSchema(Schema):
     def refuse_unstorable_text(self, data, **kwargs):
         """Databases cannot store NUL or lone surrogates: a 422 naming the field, not a 500."""
         if isinstance(data, Mapping):
+            problems = {key: first_problem([key, value]) for key, value in data.items()}
             bad = {
-                key if is_storable_text(str(key)) else "body": [UNSTORABLE_TEXT]
-                for key, value in data.items()
-                if contains_unstorable_text(key) or contains_unstorable_text(value)
+                key if is_storable_text(str(key)) else "body": [problem]
+                for key, problem in problems.items()
+                if problem is not None
             }
             if bad:
                 raise ValidationError(bad)
@@ -60,3 +71,14 @@ class ErrorSchema(Schema):
         metadata={"description": "Messages by field name"},
     )
     request_id = fields.String(metadata={"description": "Quote this when reporting a problem"})
+
+
+class RequestParser(FlaskParser):
+    """webargs' parser, except that JSON nested past the decoder's recursion limit is the
+    usual 400 for a malformed body instead of a RecursionError."""
+
+    def _raw_load_json(self, req):
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            raise json.JSONDecodeError("JSON nested too deeply", "<body>", 0) from None

@@ -4,6 +4,7 @@ from blinker import Namespace
 
 accounts_signals = Namespace()
 
+# A person signed up (also when they claim a prospect profile an integration made).
 # sender: the app; kwargs: member, referral_code (str | None), visitor_id (str | None)
 member_signed_up = accounts_signals.signal("member-signed-up")
 # sender: the app; kwargs: member_id. Receivers anonymise their rows of this member.

@@ -51,8 +51,20 @@ def create_member(
     referral_code: str | None = None,
     visitor_id: str | None = None,
 ) -> Member:
-    if find_member_by_email(email) is not None:
+    existing = find_member_by_email(email)
+    if existing is not None and is_unclaimed_prospect(existing) and password:
+        member = claim_prospect(existing, password, display_name)
+    elif existing is not None:
         raise Conflict("An account with this email already exists.", field="email")
+    else:
+        member = new_member(email, password, display_name, roles=roles, member_type=member_type)
+    if password:  # a person signed up; a profile an integration created is not a sign-up (yet)
+        app = current_app._get_current_object()
+        member_signed_up.send(app, member=member, referral_code=referral_code, visitor_id=visitor_id)
+    return member
+
+
+def new_member(email: str, password: str | None, display_name: str, *, roles, member_type: str) -> Member:
     member = Member(
         email=email.strip(),
         email_normalized=normalize_email(email),
@@ -63,8 +75,20 @@ def create_member(
     )
     db.session.add(member)
     db.session.flush()
-    app = current_app._get_current_object()
-    member_signed_up.send(app, member=member, referral_code=referral_code, visitor_id=visitor_id)
+    return member
+
+
+def is_unclaimed_prospect(member: Member) -> bool:
+    """A profile an integration created (Segment identify) that nobody has signed in to yet."""
+    return member.member_type == "prospect" and member.password_hash is None and member.erased_at is None
+
+
+def claim_prospect(member: Member, password: str, display_name: str) -> Member:
+    """The person behind a prospect profile signs up: the account, and its history, become theirs."""
+    member.password_hash = hasher().hash(password)
+    member.display_name = display_name.strip()
+    member.member_type = "customer"
+    db.session.flush()
     return member
 
 

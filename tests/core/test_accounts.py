@@ -234,3 +234,33 @@ def test_login_is_rate_limited(client, rate_limits, app):
     finally:
         app.config["RATELIMIT_LOGIN"] = "10 per minute"
     assert codes == [401, 401, 401, 429]
+
+
+def test_signup_claims_a_prospect_profile_made_by_an_integration(client, app):
+    with app.app_context():
+        from core.accounts import services
+
+        prospect = services.create_member("pat@initech.com", None, "Pat (from CRM)", member_type="prospect")
+        db.session.commit()
+        prospect_id = prospect.id
+    response = client.post(
+        "/api/v1/auth/signup", json={"email": "Pat@Initech.com", "password": "long enough pw", "display_name": "Pat"}
+    )
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["id"] == prospect_id  # same account: its history stays with it
+    assert body["member_type"] == "customer" and body["display_name"] == "Pat"
+    again = client.post(
+        "/api/v1/auth/signup", json={"email": "pat@initech.com", "password": "another password", "display_name": "X"}
+    )
+    assert again.status_code == 409
+
+
+def test_prospect_profiles_cannot_sign_in_before_they_are_claimed(client, app):
+    with app.app_context():
+        from core.accounts import services
+
+        services.create_member("lee@initech.com", None, "Lee", member_type="prospect")
+        db.session.commit()
+    response = client.post("/api/v1/auth/login", json={"email": "lee@initech.com", "password": "anything at all"})
+    assert response.status_code == 401

@@ -100,3 +100,17 @@ def test_nul_characters_in_query_strings_are_refused(auth):
     response = auth.client("admin").get("/api/v1/members?q=a%00b")
     assert response.status_code == 422
     assert "q" in response.get_json()["errors"]
+
+
+@pytest.mark.parametrize(
+    ("depth", "status", "errors"),
+    [
+        (40, 422, {"bio": ["Nested too deeply."]}),  # parsed, then refused by the schema
+        (100_000, 400, {"body": ["Invalid JSON body."]}),  # past the JSON decoder's own limit
+    ],
+)
+def test_deeply_nested_json_is_refused_not_a_crash(auth, depth, status, errors):
+    body = '{"bio": ' + "[" * depth + "]" * depth + "}"
+    response = auth.client("member").patch("/api/v1/me", data=body, content_type="application/json")
+    assert response.status_code == status
+    assert response.get_json()["errors"] == errors
