@@ -13,8 +13,8 @@ from flask_smorest import Blueprint as SmorestBlueprint
 
 from core.errors import Forbidden, Unauthorized
 from core.extensions import db, login_manager
-from core.schemas import RequestParser
 from core.models import utcnow
+from core.schemas import RequestParser
 
 ROLES = ("member", "moderator", "marketer", "sales", "admin")
 MEMBER_TYPES = ("customer", "fan", "employee", "prospect")
