@@ -67,6 +67,7 @@ def apply_reaction(post: Post, member_id: int, kind: str, sign: int) -> None:
 
 
 def accept_answer(thread: Thread, actor: Member, post_id: int) -> Thread:
+    ensure_can_contribute(actor)
     if actor.id != thread.author_id and not is_moderator(actor):
         raise Forbidden("Only the thread's author or a moderator may accept an answer.")
     post = get_row(Post, post_id)

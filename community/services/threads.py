@@ -212,6 +212,7 @@ def share_thread(thread: Thread, member: Member) -> dict:
 
 def share(kind: str, content_id: int, member: Member) -> dict:
     """A link owned by the sharer; referrals' /r/<code> counts the click and lands on the content."""
+    ensure_can_contribute(member)
     content = f"{kind}-{content_id}"
     url = f"{current_app.config['PUBLIC_SITE_URL'].rstrip('/')}/r/{member.referral_code}?content={content}"
     record_activity(member.id, "content_shared", kind, content_id, url=url)

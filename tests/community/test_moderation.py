@@ -186,3 +186,21 @@ def test_a_banned_moderator_no_longer_sees_hidden_posts(auth, thread):
     auth.client("admin").post(f"{API}/moderation/members/{moderator.member.id}/ban")
     listed = moderator.get(f"{API}/threads/{thread['id']}/posts").get_json()["items"]
     assert thread["reply"]["id"] not in [p["id"] for p in listed]
+
+
+@pytest.mark.parametrize("action", ["accept", "share_thread", "share_recommendation"])
+def test_a_banned_member_cannot_accept_answers_or_share(auth, client, thread, create, activities, action):
+    from tests.community.factories import RecommendationFactory
+
+    recommendation = create(RecommendationFactory)
+    author = thread["author"]
+    auth.client("admin").post(f"{API}/moderation/members/{author.member.id}/ban")
+    requests = {
+        "accept": lambda: author.post(f"{API}/threads/{thread['id']}/accept", json={"post_id": thread["reply"]["id"]}),
+        "share_thread": lambda: author.post(f"{API}/threads/{thread['id']}/share"),
+        "share_recommendation": lambda: author.post(f"{API}/recommendations/{recommendation.id}/share"),
+    }
+    response = requests[action]()
+    assert response.status_code == 403 and "banned" in response.get_json()["message"]
+    assert client.get(f"{API}/threads/{thread['id']}").get_json()["accepted_post_id"] is None
+    assert [a["activity_type"] for a in activities if a["member_id"] == author.member.id] == []
