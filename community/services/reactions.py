@@ -77,15 +77,22 @@ def accept_answer(thread: Thread, actor: Member, post_id: int) -> Thread:
         return thread
     withdraw_accepted_answer(thread)
     thread.accepted_post_id = post.id
-    bump_profile(post.author_id, accepted_answers=1, reputation=ACCEPTED_ANSWER_POINTS)
-    record_activity(post.author_id, "answer_accepted", "post", post.id, thread_id=thread.id)
+    if earns_acceptance(thread, post):
+        bump_profile(post.author_id, accepted_answers=1, reputation=ACCEPTED_ANSWER_POINTS)
+        record_activity(post.author_id, "answer_accepted", "post", post.id, thread_id=thread.id)
     db.session.flush()
     return thread
+
+
+def earns_acceptance(thread: Thread, post: Post) -> bool:
+    """Answering your own question may mark the answer, but earns no points and is no activity."""
+    return post.author_id != thread.author_id
 
 
 def withdraw_accepted_answer(thread: Thread) -> None:
     if thread.accepted_post_id is None:
         return
     previous = db.session.get(Post, thread.accepted_post_id)
-    bump_profile(previous.author_id, accepted_answers=-1, reputation=-ACCEPTED_ANSWER_POINTS)
+    if earns_acceptance(thread, previous):
+        bump_profile(previous.author_id, accepted_answers=-1, reputation=-ACCEPTED_ANSWER_POINTS)
     thread.accepted_post_id = None

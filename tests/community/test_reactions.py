@@ -140,3 +140,21 @@ def test_deleting_the_accepted_answer_withdraws_it(client, reply):
     assert client.get(f"{API}/threads/{reply['thread']['id']}").get_json()["accepted_post_id"] is None
     profile = client.get(f"{API}/members/{reply['author'].member.id}").get_json()
     assert (profile["accepted_answers"], profile["reputation"]) == (0, 0)
+
+
+@pytest.mark.parametrize("then", ["stays", "moves_to_another_reply", "is_deleted"])
+def test_accepting_your_own_reply_marks_it_but_earns_nothing(auth, client, reply, activities, then):
+    asker = reply["asker"]
+    own = new_reply(asker, reply["thread"]["id"], body="Solved it myself")
+    path = f"{API}/threads/{reply['thread']['id']}/accept"
+    response = asker.post(path, json={"post_id": own["id"]})
+    assert response.status_code == 200 and response.get_json()["accepted_post_id"] == own["id"]
+    if then == "moves_to_another_reply":
+        asker.post(path, json={"post_id": reply["post"]["id"]})
+    elif then == "is_deleted":
+        assert asker.delete(f"{API}/posts/{own['id']}").status_code == 204
+    profile = client.get(f"{API}/members/{asker.member.id}").get_json()
+    assert (profile["reputation"], profile["accepted_answers"]) == (0, 0)
+    accepted = [a["member_id"] for a in activities if a["activity_type"] == "answer_accepted"]
+    assert accepted == ([reply["author"].member.id] if then == "moves_to_another_reply" else [])
+    assert asker.member.id not in [e["member"]["id"] for e in client.get(f"{API}/leaderboard").get_json()["items"]]
