@@ -5,9 +5,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from blinker import Namespace
 
+from core.accounts.models import Member
 from core.extensions import db
 from core.signals import activity_recorded, member_erased, member_export_requested
-from leads.models import Activity, Identity, Lead, LeadNote, MemberScore
+from leads.models import Activity, Identity, Lead, LeadNote, MemberScore, WebhookDelivery
 
 leads_signals = Namespace()
 # sender: the app; kwargs: lead. Sent when a member crosses the MQL threshold.
@@ -67,6 +68,21 @@ def anonymise_member(sender, member_id: int) -> None:
     db.session.execute(sa.update(MemberScore).where(MemberScore.member_id == member_id).values(organization=None))
     lead_ids = sa.select(Lead.id).where(Lead.member_id == member_id)
     db.session.execute(sa.update(LeadNote).where(LeadNote.lead_id.in_(lead_ids)).values(body="[erased]"))
+    anonymise_deliveries(member_id)
+
+
+ERASED_PAYLOAD_FIELDS = ("email", "display_name")
+
+
+def anonymise_deliveries(member_id: int) -> None:
+    """Webhook deliveries about the member (logged, replayable) carry what the member now shows."""
+    member = db.session.get(Member, member_id)
+    erased = {"email": member.email if member else f"erased-{member_id}@invalid", "display_name": "Former member"}
+    about = WebhookDelivery.payload["data"]["member_id"].as_integer() == member_id
+    for delivery in db.session.scalars(sa.select(WebhookDelivery).where(about)):
+        data = delivery.payload.get("data") or {}
+        delivery.payload = {**delivery.payload, "data": {**data, **{k: erased[k] for k in ERASED_PAYLOAD_FIELDS}}}
+    db.session.flush()
 
 
 @member_export_requested.connect

@@ -224,3 +224,25 @@ def test_https_connections_are_pinned_but_verify_the_name():
     adapter = PinnedAdapter("hooks.example.com")
     assert adapter.poolmanager.connection_pool_kw["server_hostname"] == "hooks.example.com"
     assert adapter.poolmanager.connection_pool_kw["assert_hostname"] == "hooks.example.com"
+
+
+def test_erasure_anonymises_logged_deliveries_and_replays(app, auth, private_webhooks, receiver):
+    admin = auth.client("admin")
+    webhook_id = subscribe(admin, receiver.url).get_json()["id"]
+    with app.app_context():
+        install_rules(RULES)
+        db.session.commit()
+    victim = auth.client("member", email="victim@acme.io", display_name="Victim Person")
+    with app.app_context():
+        for _ in range(2):
+            record_activity(victim.member.id, "demo_requested", utcnow(), source="events")
+        db.session.commit()
+    assert victim.delete("/api/v1/me").status_code in (200, 202, 204)
+    [delivery] = admin.get(f"/api/v1/webhooks/{webhook_id}/deliveries").get_json()["items"]
+    data = delivery["payload"]["data"]
+    assert data["member_id"] == victim.member.id
+    assert (data["email"], data["display_name"]) == (f"erased-{victim.member.id}@invalid", "Former member")
+    sent = len(receiver.requests)
+    assert admin.post(f"/api/v1/webhooks/{webhook_id}/deliveries/{delivery['id']}/replay").status_code == 202
+    body = receiver.requests[sent]["body"]
+    assert b"victim" not in body.lower() and b"Victim Person" not in body
