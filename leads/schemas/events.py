@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, ValidationError, fields, validate, validates_schema
 
 from core.schemas import BaseSchema
 
@@ -69,13 +69,28 @@ class MessageSchema(BaseSchema):
                 raise ValidationError("Timestamps must be after 2000 and not in the future.", name)
 
 
+class SegmentMessageSchema(MessageSchema):
+    """A message to the Segment-compatible API: like Segment's, it ignores fields it does not know
+    (Segment's libraries add `_metadata` and others). POST /events' own messages stay strict."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
 class FlatErrorsSchema(BaseSchema):
     def handle_error(self, error, data, **kwargs):
         raise ValidationError(flatten(error.messages))
 
 
 class SegmentBatchSchema(FlatErrorsSchema):
-    batch = fields.List(fields.Nested(MessageSchema), required=True, validate=validate.Length(min=1, max=MAX_BATCH))
+    """Unknown batch-level fields (e.g. `timestamp`) are ignored, as Segment's API does."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    batch = fields.List(
+        fields.Nested(SegmentMessageSchema), required=True, validate=validate.Length(min=1, max=MAX_BATCH)
+    )
     sentAt = fields.AwareDateTime(default_timezone=UTC, allow_none=True)
     context = fields.Dict(keys=fields.String(), allow_none=True)
     integrations = fields.Dict(keys=fields.String(), allow_none=True)
@@ -92,8 +107,8 @@ def segment_call_schema(call: str) -> type:
     """A single-call body (POST /segment/v1/<call>): the type comes from the path."""
     return type(
         f"Segment{call.title()}Schema",
-        (FlatErrorsSchema, MessageSchema),
-        {"type": fields.String(validate=validate.Equal(call), load_default=call)},
+        (FlatErrorsSchema, SegmentMessageSchema),
+        {"Meta": SegmentMessageSchema.Meta, "type": fields.String(validate=validate.Equal(call), load_default=call)},
     )
 
 
