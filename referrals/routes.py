@@ -44,12 +44,8 @@ limiter.exempt(public_bp)  # floods are recorded and flagged at conversion, not 
 @public_bp.get("/r/<code>")
 def follow_referral_link(code):
     """Record a click on a referral link and redirect to its (allow-listed) destination."""
-    link = clicks.resolve_link(code, request.args.get("c"))
-    if link is None:
-        raise NotFound("No such referral link.")
     visitor_id = valid_visitor_id(request.cookies.get(current_app.config["VISITOR_COOKIE"])) or clicks.new_visitor_id()
     target = clicks.record_click(
-        link,
         code,
         visitor_id=visitor_id,
         params=request.args,
@@ -57,6 +53,8 @@ def follow_referral_link(code):
         user_agent=request.headers.get("User-Agent", ""),
         address=request.remote_addr or "",
     )
+    if target is None:
+        raise NotFound("No such referral link.")
     db.session.commit()
     return visitor_cookie(redirect(target, 302), visitor_id)
 

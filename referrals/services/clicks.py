@@ -1,4 +1,4 @@
-"""The /r/<code> hot path: resolve the link in one query, insert the click, pick a safe destination."""
+"""The /r/<code> hot path: record the click in one statement, pick a safe destination."""
 
 from __future__ import annotations
 
@@ -31,41 +31,70 @@ NON_BROWSER_FAMILIES = frozenset(
     {"curl", "Wget", "Python Requests", "Python-urllib", "Go-http-client", "Java", "okhttp", "HeadlessChrome"}
 )
 
-# Core statements built once: the ORM's per-call statement building costs more than the query itself.
-INSERT_CLICK = sa.insert(Click.__table__)
-RESOLVE_LINK = (
-    sa.select(
-        Member.id.label("referrer_id"),
-        Campaign.id.label("campaign_id"),
-        Campaign.landing_url,
-        Campaign.utm_source,
-        Campaign.utm_medium,
-        Campaign.utm_campaign,
+# The click in one statement, built once: INSERT INTO referral_clicks SELECT ... FROM members LEFT JOIN
+# the active campaign WHERE the code matches, RETURNING what the redirect needs. An unknown code inserts
+# nothing and returns no row. One round trip instead of a SELECT then an INSERT, and no per-call
+# statement building (the ORM's costs more than the query itself).
+CAMPAIGN_UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign")  # a campaign's defaults
+
+
+def param(name: str) -> sa.BindParameter:
+    return sa.bindparam(name, type_=Click.__table__.c[name].type)
+
+
+def campaign_default(key: str):
+    """The link's utm value, else the campaign's default (the link's own value wins)."""
+    return sa.func.coalesce(param(key), getattr(Campaign, key)) if key in CAMPAIGN_UTM_KEYS else param(key)
+
+
+CLICK_VALUES = {
+    "occurred_at": param("occurred_at"),
+    "code": param("code"),
+    "referrer_id": Member.id,
+    "campaign_id": Campaign.id,
+    "visitor_id": param("visitor_id"),
+    # "share" for shared content, else "campaign" or "link" by whether the campaign resolved.
+    "channel": sa.case((Campaign.id.is_(None), sa.bindparam("link_channel")), else_=sa.bindparam("campaign_channel")),
+    "content": param("content"),
+    "referring_host": param("referring_host"),
+    "ua_class": param("ua_class"),
+    "ip_hash": param("ip_hash"),
+    **{key: campaign_default(key) for key in UTM_KEYS},
+}
+
+
+def click_statement(*, async_commit: bool):
+    link = (
+        sa.select(*CLICK_VALUES.values())
+        .select_from(Member)
+        .outerjoin(Campaign, sa.and_(Campaign.slug == sa.bindparam("slug"), Campaign.active.is_(True)))
+        .where(Member.referral_code == sa.bindparam("code"), Member.erased_at.is_(None))
     )
-    .select_from(Member)
-    .outerjoin(Campaign, sa.and_(Campaign.slug == sa.bindparam("slug"), Campaign.active.is_(True)))
-    .where(Member.referral_code == sa.bindparam("code"), Member.erased_at.is_(None))
-)
-# The same, telling PostgreSQL not to wait for the WAL flush when this transaction commits (SET LOCAL,
-# in the same round trip): a database crash may lose the last fraction of a second of clicks, and
-# nothing else. The commit costs ~1 ms instead of a disk sync.
-RESOLVE_LINK_ASYNC_COMMIT = RESOLVE_LINK.add_columns(sa.func.set_config("synchronous_commit", "off", True))
+    if async_commit:
+        # Tell PostgreSQL not to wait for the WAL flush when this transaction commits (SET LOCAL, in the
+        # same statement): a database crash may lose the last fraction of a second of clicks, and
+        # nothing else. The commit costs ~1 ms instead of a disk sync.
+        link = link.where(sa.func.set_config("synchronous_commit", "off", True).is_not(None))
+    clicks = Click.__table__
+    # RETURNING sees only the inserted row: the campaign's landing URL comes from a subquery by primary key.
+    landing_url = sa.literal_column(
+        "(SELECT landing.landing_url FROM referral_campaigns AS landing"
+        " WHERE landing.id = referral_clicks.campaign_id)",
+        sa.String,
+    )
+    return (
+        sa.insert(clicks)
+        .from_select(list(CLICK_VALUES), link)
+        .returning(clicks.c.campaign_id, landing_url.label("landing_url"), *(clicks.c[key] for key in UTM_KEYS))
+    )
+
+
+RECORD_CLICK = click_statement(async_commit=False)
+RECORD_CLICK_ASYNC_COMMIT = click_statement(async_commit=True)
 
 
 def new_visitor_id() -> str:
     return secrets.token_urlsafe(16)
-
-
-def resolve_link(code: str, slug: str | None):
-    """The referrer and (when `slug` names an active campaign) the campaign, in one query; None if unknown."""
-    if not CODE_PATTERN.match(code):
-        return None
-    slug = slug if slug and SLUG_PATTERN.match(slug) else None
-    connection = db.session.connection()
-    stmt = RESOLVE_LINK
-    if connection.dialect.name == "postgresql" and current_app.config.get("REFERRAL_ASYNC_CLICK_COMMIT", True):
-        stmt = RESOLVE_LINK_ASYNC_COMMIT
-    return connection.execute(stmt, {"code": code, "slug": slug}).first()
 
 
 @lru_cache(maxsize=4096)
@@ -92,12 +121,9 @@ def referring_host(referrer: str | None) -> str | None:
     return host[:255] or None
 
 
-def click_utm(link, params: Mapping[str, str]) -> dict:
-    """The link's utm_* parameters, falling back to the campaign's defaults."""
-    utm = {key: CONTROL_CHARACTERS.sub("", params.get(key) or "").strip()[:UTM_MAX] or None for key in UTM_KEYS}
-    for key in ("utm_source", "utm_medium", "utm_campaign"):
-        utm[key] = utm[key] or getattr(link, key)
-    return utm
+def link_utm(params: Mapping[str, str]) -> dict:
+    """The link's own utm_* parameters, cleaned (the campaign's defaults fill the gaps in SQL)."""
+    return {key: CONTROL_CHARACTERS.sub("", params.get(key) or "").strip()[:UTM_MAX] or None for key in UTM_KEYS}
 
 
 def shared_content(value: str | None) -> str | None:
@@ -105,31 +131,37 @@ def shared_content(value: str | None) -> str | None:
 
 
 def record_click(
-    link, code: str, *, visitor_id: str, params: Mapping[str, str], referrer: str | None, user_agent: str, address: str
-) -> str:
-    """Insert the click (one statement) and return the URL to redirect to."""
+    code: str, *, visitor_id: str, params: Mapping[str, str], referrer: str | None, user_agent: str, address: str
+) -> str | None:
+    """Insert the click (one statement) and return the URL to redirect to; None for an unknown code."""
+    if not CODE_PATTERN.match(code):
+        return None
+    slug = params.get("c")
     content = shared_content(params.get("content"))
-    utm = click_utm(link, params)
-    db.session.connection().execute(
-        INSERT_CLICK,
+    connection = db.session.connection()
+    stmt = RECORD_CLICK
+    if connection.dialect.name == "postgresql" and current_app.config.get("REFERRAL_ASYNC_CLICK_COMMIT", True):
+        stmt = RECORD_CLICK_ASYNC_COMMIT
+    link = connection.execute(
+        stmt,
         {
-            "occurred_at": utcnow(),
             "code": code,
-            "referrer_id": link.referrer_id,
-            "campaign_id": link.campaign_id,
+            "slug": slug if slug and SLUG_PATTERN.match(slug) else None,
+            "occurred_at": utcnow(),
             "visitor_id": visitor_id,
-            "channel": "share" if content else "campaign" if link.campaign_id else "link",
+            "link_channel": "share" if content else "link",
+            "campaign_channel": "share" if content else "campaign",
             "content": content,
             "referring_host": referring_host(referrer),
             "ua_class": classify_user_agent(user_agent[:512]),
             "ip_hash": keyed_hash(address, "click-ip") if address else None,
-            **utm,
+            **link_utm(params),
         },
-    )
-    return destination(link, content, utm)
+    ).first()
+    return None if link is None else destination(link, content)
 
 
-def destination(link, content: str | None, utm: dict) -> str:
+def destination(link, content: str | None) -> str:
     """Shared content's page, else the campaign's landing page, else the site; never any other host."""
     if content:
         kind, content_id = CONTENT_PATTERN.match(content).groups()
@@ -138,7 +170,7 @@ def destination(link, content: str | None, utm: dict) -> str:
         base = link.landing_url
     else:
         base = site_url() + "/"
-    return with_query(base, {k: v for k, v in utm.items() if v})
+    return with_query(base, {key: value for key in UTM_KEYS if (value := getattr(link, key))})
 
 
 def with_query(url: str, extra: dict) -> str:
