@@ -74,9 +74,9 @@ def touch_from_click(click: Click, at: datetime) -> Touch:
 
 
 def gather_touches(clicks: list[Click], referrer: Member | None, at: datetime) -> list[Touch]:
-    """Clicks in the window; an explicit code adds one touch at signup unless its owner has a click there."""
+    """Clicks in the window; an explicit code is the member's own word, so it is always the last touch."""
     touches = [touch_from_click(click, at) for click in clicks]
-    if referrer is not None and referrer.id not in {t.referrer_id for t in touches}:
+    if referrer is not None:
         touches.append(Touch(click_id=None, occurred_at=at, age_seconds=0, referrer_id=referrer.id, channel="code"))
     for position, touch in enumerate(touches):
         touch.position = position
@@ -117,7 +117,7 @@ def attribute_signup(
         member_id=member.id,
         kind="signup",
         occurred_at=at,
-        referred_by_id=touches[-1].referrer_id,
+        referred_by_id=referrer.id if referrer else touches[-1].referrer_id,
         referral_code=referral_code or clicks[-1].code,
         visitor_id=visitor_id,
         flagged=bool(reasons),

@@ -9,7 +9,7 @@ from core.accounts.models import Member
 from core.extensions import db
 from core.models import utcnow
 from core.signals import activity_recorded
-from referrals.models import MODELS, Conversion, Credit, MemberVisitor, Touch
+from referrals.models import MODELS, Conversion, Credit, MemberVisitor, RewardEntry, RewardRule, Touch
 from tests.factories import MemberFactory
 from tests.referrals.conftest import BOT
 from tests.referrals.factories import ClickFactory
@@ -108,6 +108,27 @@ def test_explicit_code_of_another_referrer_adds_a_touch_at_signup(app, visitor, 
     member_id = signup(browser, referral_code=named.referral_code).get_json()["id"]
     credits = credits_of(app, conversion_of(app, member_id).id)
     assert credits["linear"] == [(clicked.id, 500_000), (named.id, 500_000)]
+
+
+def test_explicit_code_outranks_a_later_click_by_someone_else(app, client, auth):
+    ann, ben = auth.member(display_name="Ann"), auth.member(display_name="Ben")
+    with app.app_context():
+        db.session.add(RewardRule(trigger="signup", referrer_amount=10, referee_amount=0))
+        first = ClickFactory(referrer=db.session.get(Member, ann.id), days_ago=10)
+        ClickFactory(referrer=db.session.get(Member, ben.id), days_ago=1, visitor_id=first.visitor_id)
+        db.session.commit()
+        visitor_id = first.visitor_id
+    client.set_cookie("plvid", visitor_id)
+    member_id = signup(client, referral_code=ann.referral_code).get_json()["id"]
+    conversion = conversion_of(app, member_id)
+    assert conversion.referred_by_id == ann.id and conversion.referral_code == ann.referral_code
+    credits = credits_of(app, conversion.id)
+    assert credits["last_touch"] == [(ann.id, 0), (ben.id, 0), (ann.id, 1_000_000)]
+    assert credits["first_touch"] == [(ann.id, 1_000_000), (ben.id, 0), (ann.id, 0)]
+    assert credits["linear"] == [(ann.id, 333_333), (ben.id, 333_333), (ann.id, 333_334)]
+    with app.app_context():
+        rewards = db.session.execute(sa.select(RewardEntry.member_id, RewardEntry.side)).all()
+    assert [tuple(row) for row in rewards] == [(ann.id, "referrer")]
 
 
 def test_unknown_referral_code_aborts_the_signup(app, client):
