@@ -9,17 +9,19 @@ and are found with one index seek each (a loose index scan), not a sort.
 
 from __future__ import annotations
 
-from datetime import datetime
+import math
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from core.accounts.models import Member
+from core.errors import ValidationFailed
 from core.extensions import db
 from core.models import utcnow
 from core.pagination import decode_cursor, encode_cursor
 from leads.models import Activity, Lead, MemberScore
-from leads.services.common import days_since_unix
+from leads.services.common import SECONDS_PER_DAY, days_since_unix
 from leads.services.rules import current_rules, decay_factor
 
 NUMBER = sa.literal(0.0, type_=sa.Float)
@@ -112,14 +114,40 @@ def sorted_rows(base: sa.Select, factor: float, boundary: list | None, limit: in
     return [(s * factor + fit, member_id, lead_id, s, fit) for lead_id, member_id, s, fit in rows]
 
 
+MAX_CURSOR_AGE_DAYS = 30.0  # a score cursor pins the decay instant; older ones are stale anyway
+
+
+def invalid_cursor() -> ValidationFailed:
+    return ValidationFailed("Invalid cursor; use next_cursor from the previous page.", field="cursor")
+
+
+def cursor_instant(days) -> datetime:
+    """The instant a cursor pins, if it is one a previous page could have given (recent, not future)."""
+    now = days_since_unix(utcnow())
+    if not isinstance(days, float) or not now - MAX_CURSOR_AGE_DAYS <= days <= now + 1.0 / 1440:
+        raise invalid_cursor()
+    return datetime.fromtimestamp(days * SECONDS_PER_DAY, tz=UTC)
+
+
+def finite(*values) -> bool:
+    return all(isinstance(v, float) and math.isfinite(v) for v in values)
+
+
+def score_boundary(cursor: str) -> tuple[list, datetime]:
+    """(S0, fit0, member0, instant) of a score cursor, every value checked before any arithmetic."""
+    s0, fit0, member0, days = decode_cursor(cursor, SCORE_CURSOR)
+    at = cursor_instant(days)
+    factor = decay_factor(current_rules(), at)
+    if member0 is None or not finite(s0, fit0) or not finite(s0 * factor + fit0, factor) or factor == 0.0:
+        raise invalid_cursor()
+    return [s0, fit0, member0, days], at
+
+
 def list_leads(*, limit: int, cursor: str | None, sort: str = "score", **filters):
     """Keyset pages; by score, every page uses the decay factor of the first page's instant."""
     if sort == "recent":
         return recent_leads(limit=limit, cursor=cursor, **filters)
-    at = utcnow()
-    boundary = decode_cursor(cursor, SCORE_CURSOR) if cursor else None
-    if boundary is not None:
-        at = datetime.fromtimestamp(boundary[3] * 86400.0, tz=at.tzinfo)
+    boundary, at = score_boundary(cursor) if cursor else (None, utcnow())
     factor = decay_factor(current_rules(), at)
     rows = ranked_rows(filters, factor, boundary, limit + 1)
     leads = load_leads(rows[:limit], factor)
@@ -164,10 +192,12 @@ def with_current(lead: Lead, factor: float) -> Lead:
 
 def rank_accounts(*, limit: int, cursor: str | None):
     """Organisations by combined score (Σ S · f + Σ fit), employees left out; pages share one instant."""
-    at = utcnow()
-    boundary = decode_cursor(cursor, [NUMBER, MemberScore.organization, NUMBER]) if cursor else None
-    if boundary is not None:
-        at = datetime.fromtimestamp(boundary[2] * 86400.0, tz=at.tzinfo)
+    at, boundary = utcnow(), None
+    if cursor:
+        boundary = decode_cursor(cursor, [NUMBER, MemberScore.organization, NUMBER])
+        at = cursor_instant(boundary[2])
+        if not finite(boundary[0]) or boundary[1] is None:
+            raise invalid_cursor()
     factor = decay_factor(current_rules(), at)
     score = (sa.func.sum(MemberScore.engagement_sum) * factor + sa.func.sum(MemberScore.fit)).label("score")
     lead_count = sa.func.count(Lead.id).label("leads")

@@ -114,10 +114,18 @@ def change_stage(lead: Lead, stage: str) -> None:
 
 
 def claim_lead(lead: Lead, actor: Member) -> Lead:
-    """Take the lead: you own it, and a fresh MQL becomes SAL."""
-    if lead.owner_id is not None and lead.owner_id != actor.id:
+    """Take the lead: you own it, and a fresh MQL becomes SAL. One conditional UPDATE, so of two
+    sellers claiming at once exactly one wins (the other's UPDATE finds the owner set: 409)."""
+    claimed_at = sa.func.coalesce(Lead.claimed_at, sa.literal(utcnow(), type_=Lead.claimed_at.type))
+    won = db.session.execute(
+        sa.update(Lead)
+        .where(Lead.id == lead.id, sa.or_(Lead.owner_id.is_(None), Lead.owner_id == actor.id))
+        .values(owner_id=actor.id, claimed_at=claimed_at)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not won:
         raise LeadAlreadyClaimed("Someone else has already claimed this lead.")
-    lead.owner_id, lead.claimed_at = actor.id, lead.claimed_at or utcnow()
+    db.session.refresh(lead, ["owner_id", "claimed_at", "stage", "owner"])
     if lead.stage == "mql":
         change_stage(lead, "sal")
     db.session.flush()

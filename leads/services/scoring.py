@@ -102,7 +102,9 @@ def organization_of(member) -> str | None:
     if member.company and member.company.strip():
         return member.company.strip().lower()[:120]
     domain = member.email_normalized.rpartition("@")[2]
-    return domain if domain and domain not in FREE_MAIL_DOMAINS and not domain.endswith(".invalid") else None
+    if not domain or domain in FREE_MAIL_DOMAINS or domain.rpartition(".")[2] == "invalid":
+        return None
+    return domain[:120]  # lead_scores.organization is String(120); domains may be up to 253
 
 
 def capped_points(member_id: int, activity_type: str, day: int, config: dict) -> float:

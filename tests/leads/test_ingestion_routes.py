@@ -159,3 +159,13 @@ def test_post_events_stays_strict_about_unknown_fields(client, ingest_headers):
     )
     assert response.status_code == 422
     assert "events.0._metadata" in response.get_json()["errors"]
+
+
+def test_a_long_email_domain_fits_the_organization_column(client, app, ingest_headers):
+    domain = ("a" * 60 + ".") * 2 + "b" * 20 + ".com"
+    message = {"type": "identify", "userId": "long-1", "messageId": "long-1", "traits": {"email": f"pat@{domain}"}}
+    response = client.post("/api/v1/segment/v1/identify", json=message, headers=ingest_headers["basic"])
+    assert response.status_code == 200, response.get_json()
+    with app.app_context():
+        organization = db.session.scalar(sa.select(MemberScore.organization))
+    assert organization == domain[:120]

@@ -1,15 +1,18 @@
 """Lead lists, CSV export, detail, claim, PATCH and accounts through the HTTP API."""
 
+import base64
 import csv
 import io
+import json
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from core.extensions import db
 from core.models import utcnow
 from leads.models import Lead
-from leads.services import record_activity
+from leads.services import LeadAlreadyClaimed, claim_lead, record_activity
 from tests.factories import MemberFactory
 from tests.leads.conftest import RULES, install_rules
 from tests.leads.factories import LeadFactory
@@ -213,3 +216,53 @@ def test_conversions_are_reported_to_referrals(app, auth, leads, monkeypatch):
             record_activity(member.id, "demo_requested", utcnow(), source="events")
         db.session.commit()
     assert calls == ["customer", "engaged", "lead"]
+
+
+def raw_cursor(values) -> str:
+    text = values if isinstance(values, str) else json.dumps(values)
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    ("path", "values"),
+    [
+        ("/api/v1/leads", [None, None, None, None]),
+        ("/api/v1/leads", [1.0, 0.0, 1, None]),
+        ("/api/v1/leads", [1.0, 0.0, None, 20000.0]),
+        ("/api/v1/leads", [1.0, 0.0, 1, 1e300]),
+        ("/api/v1/leads", [1.0, 0.0, 1, -1e12]),
+        ("/api/v1/leads", [1.0, 0.0, 1, 0.0]),
+        ("/api/v1/leads", "[1.0, 0.0, 1, Infinity]"),
+        ("/api/v1/leads", "[NaN, 0.0, 1, 20000]"),
+        ("/api/v1/leads", [1e308, 1e308, 1, 20000.0]),
+        ("/api/v1/leads/accounts", [None, "x", None]),
+        ("/api/v1/leads/accounts", [1.0, None, 20000.0]),
+        ("/api/v1/leads/accounts", [1e308, "x", 1e300]),
+        ("/api/v1/leads/accounts", [1.0, "x", -1e12]),
+        ("/api/v1/leads/accounts", '[NaN, "x", 20000]'),
+    ],
+)
+def test_crafted_cursors_are_422_naming_the_cursor(auth, leads, path, values):
+    response = auth.client("sales").get(path, query_string={"cursor": raw_cursor(values)})
+    assert response.status_code == 422
+    assert "cursor" in response.get_json()["errors"]
+
+
+def test_accounts_pages_follow_their_cursor(auth, leads):
+    client = auth.client("sales")
+    first = client.get("/api/v1/leads/accounts?limit=1").get_json()
+    second = client.get(f"/api/v1/leads/accounts?limit=1&cursor={first['next_cursor']}")
+    assert second.status_code == 200 and second.get_json()["items"]
+
+
+def test_a_claim_is_one_conditional_update_so_a_concurrent_claim_loses(app_ctx, rules):
+    lead = LeadFactory(points=50)
+    first, second = MemberFactory(), MemberFactory()
+    db.session.flush()
+    assert lead.owner_id is None  # what the second seller's request read
+    db.session.execute(  # meanwhile the first seller's claim commits
+        sa.update(Lead).where(Lead.id == lead.id).values(owner_id=first.id).execution_options(synchronize_session=False)
+    )
+    with pytest.raises(LeadAlreadyClaimed):
+        claim_lead(lead, second)
+    assert db.session.scalar(sa.select(Lead.owner_id).where(Lead.id == lead.id)) == first.id

@@ -246,3 +246,10 @@ def test_erasure_anonymises_logged_deliveries_and_replays(app, auth, private_web
     assert admin.post(f"/api/v1/webhooks/{webhook_id}/deliveries/{delivery['id']}/replay").status_code == 202
     body = receiver.requests[sent]["body"]
     assert b"victim" not in body.lower() and b"Victim Person" not in body
+
+
+@pytest.mark.parametrize("url", ["https://93.184.216.34:99999/x", "https://93.184.216.34:0/x"])
+def test_out_of_range_ports_are_422_naming_url(auth, url):
+    response = subscribe(auth.client("admin"), url)
+    assert response.status_code == 422
+    assert "url" in response.get_json()["errors"]
