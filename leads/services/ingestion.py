@@ -12,7 +12,7 @@ from core.extensions import db
 from core.models import utcnow
 from leads.models import Activity, Identity, MemberScore
 from leads.services.common import insert_ignoring_conflicts
-from leads.services.scoring import ensure_score_row, lock_scores, record_activity, score_activity
+from leads.services.scoring import ensure_score_row, lock_scores, record_activity, refresh_fit, score_activity
 
 logger = logging.getLogger(__name__)
 TYPE_FOR_CALL = {"page": "page_viewed", "screen": "screen_viewed", "identify": "identify"}
@@ -106,6 +106,7 @@ def identify(user_id: str | None, anonymous_id: str | None, traits: dict, member
             values = {"kind": kind, "external_id": external_id, "member_id": member.id, "created_at": utcnow()}
             insert_ignoring_conflicts(Identity.__table__, values)
     apply_traits(member, traits)
+    refresh_fit(member.id)  # a new title or company size may change fit, and so the stage
     attach_anonymous_activities(member, user_id, anonymous_id)
     return member
 

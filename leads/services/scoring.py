@@ -169,6 +169,24 @@ def score_new_activity(activity_id: int, member_id: int, activity_type: str, occ
     advance_stage(member_id, facts.member_type, score, state.stage, rules)
 
 
+def refresh_fit(member_id: int) -> None:
+    """Recompute the member's fit (one UPDATE) after their profile changed, and move their stage."""
+    rules = current_rules(for_scoring=True)
+    fit = sa.select(fit_expression(rules.active_config["fit_rules"])).where(Member.id == MemberScore.member_id)
+    state = db.session.execute(
+        sa.update(MemberScore)
+        .where(MemberScore.member_id == member_id)
+        .values(fit=fit.scalar_subquery())
+        .returning(MemberScore.engagement_sum, MemberScore.fit, MemberScore.stage)
+        .execution_options(synchronize_session=False)
+    ).one_or_none()
+    if state is None:
+        return
+    member_type = db.session.scalar(sa.select(Member.member_type).where(Member.id == member_id))
+    score = state.engagement_sum * decay_factor(rules) + state.fit
+    advance_stage(member_id, member_type, score, state.stage, rules)
+
+
 def advance_stage(member_id: int, member_type: str, score: float, stage: str, rules: ScoringRules) -> None:
     """member → engaged → mql (the lead); stages only move forward here. Employees never become leads."""
     thresholds = rules.config["thresholds"]

@@ -169,3 +169,20 @@ def test_a_long_email_domain_fits_the_organization_column(client, app, ingest_he
     with app.app_context():
         organization = db.session.scalar(sa.select(MemberScore.organization))
     assert organization == domain[:120]
+
+
+def test_identify_traits_recompute_fit_and_the_stage(client, app, auth, ingest_headers):
+    fit_rules = [
+        {"attribute": "job_title", "operator": "contains", "value": ["vp"], "points": 25.0},
+        {"attribute": "company_size", "operator": "gte", "value": 50, "points": 5.0},
+    ]
+    with app.app_context():
+        install_rules({**RULES, "fit_rules": fit_rules})
+        db.session.commit()
+    member = auth.member("member", email="pat@initech.com")
+    traits = {"email": "pat@initech.com", "title": "VP Sales", "company": {"name": "Initech", "employee_count": 250}}
+    message = {"type": "identify", "userId": "crm-1", "messageId": "fit-1", "traits": traits}
+    assert client.post("/api/v1/segment/v1/identify", json=message, headers=ingest_headers["basic"]).status_code == 200
+    with app.app_context():
+        score = db.session.get(MemberScore, member.id)
+        assert (score.company_size, score.fit, score.stage) == (250, 30.0, "lead")
