@@ -163,6 +163,8 @@ def update_rules(config: dict, actor_id: int) -> tuple[dict, ScoringJob | None]:
         start_rescore(config) if needs_rescore(rules.active_config, config) or needs_rescore(previous, config) else None
     )
     db.session.flush()
+    if job is None and previous.get("thresholds") != config.get("thresholds"):
+        advance_after_rescore(rules)  # the stored scores stand: only who is over a threshold changed
     return rules.config, job
 
 

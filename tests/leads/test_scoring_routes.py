@@ -137,3 +137,20 @@ def test_rescore_task_is_idempotent_and_an_older_job_yields_to_newer_rules(app_c
     assert newer.status == "succeeded"
     score = db.session.get(MemberScore, member.id)
     assert score.engagement_sum * decay_factor(current_rules()) == pytest.approx(9.0, rel=1e-3)
+
+
+def test_lowering_a_threshold_applies_at_once(app, auth):
+    with app.app_context():
+        install_rules(RULES)
+        member = MemberFactory(email="th@acme.io")
+        for _ in range(2):
+            record_activity(member.id, "pricing_viewed", utcnow(), source="events")  # 16 points: engaged
+        db.session.commit()
+        member_id = member.id
+    response = auth.client("marketer").put(
+        "/api/v1/leads/scoring", json={**RULES, "thresholds": {"engaged": 5.0, "mql": 10.0}}
+    )
+    assert response.status_code == 200 and response.get_json()["rescore_job"] is None
+    with app.app_context():
+        assert db.session.get(MemberScore, member_id).stage == "lead"
+        assert db.session.scalar(sa.select(Lead.member_id)) == member_id
