@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from community.models import Post, PostFlag, Thread
-from community.services.common import ensure_can_contribute, ensure_moderator, get_member_or_404, get_row
+from community.models import REACTION_KINDS, Post, PostFlag, Thread
+from community.services.common import (
+    bump_profile,
+    ensure_can_contribute,
+    ensure_moderator,
+    get_member_or_404,
+    get_row,
+    increment,
+)
+from community.services.reactions import reaction_points, withdraw_accepted_answer
+from community.services.threads import REPLY_SCORE, refresh_last_activity
 from core.accounts import services as accounts
 from core.accounts.models import Member
 from core.auth import has_role
@@ -63,11 +72,24 @@ def get_any_post(post_id: int) -> Post:
 
 
 def set_post_hidden(post: Post, moderator: Member, hidden: bool) -> Post:
-    """Hiding resolves the post's open flags; hiding an opening post hides its thread."""
+    """Hiding resolves the post's open flags; hiding an opening post hides its thread.
+
+    Hidden content does not count publicly: the post leaves its thread's counters and its author's
+    post_count and reputation (the reactions it received; an accepted answer is withdrawn), and
+    unhiding puts them back. The flip is one UPDATE that locks the row and returns the counts
+    (reactions racing with it wait, then see the new flag), so counters stay exact.
+    """
     ensure_moderator(moderator)
-    post.hidden = hidden
-    if post.is_opener:
-        db.session.get(Thread, post.thread_id).hidden = hidden
+    counts = db.session.execute(
+        sa.update(Post)
+        .where(Post.id == post.id, Post.hidden.is_not(hidden))
+        .values(hidden=hidden)
+        .returning(*(getattr(Post, f"{kind}_count") for kind in REACTION_KINDS)),
+        execution_options={"synchronize_session": False},
+    ).one_or_none()
+    db.session.refresh(post)
+    if counts is not None:
+        count_publicly(post, dict(zip(REACTION_KINDS, counts, strict=True)), -1 if hidden else +1)
     if hidden:
         open_flags = db.session.scalars(
             sa.select(PostFlag).where(PostFlag.post_id == post.id, PostFlag.status == "open")
@@ -75,6 +97,24 @@ def set_post_hidden(post: Post, moderator: Member, hidden: bool) -> Post:
         resolve_flags(list(open_flags), moderator, "actioned")
     db.session.flush()
     return post
+
+
+def count_publicly(post: Post, reactions: dict[str, int], sign: int) -> None:
+    """Add (sign +1) or take out (-1) what a post contributes to public counters."""
+    thread = db.session.get(Thread, post.thread_id)
+    received = sum(reactions.values())
+    points = reaction_points(reactions)
+    if post.is_opener:
+        thread.hidden = sign < 0
+        bump_profile(post.author_id, thread_count=sign, reactions_received=sign * received, reputation=sign * points)
+        return
+    increment(
+        Thread, thread.id, reply_count=sign, reaction_count=sign * received, score=sign * (REPLY_SCORE + received)
+    )
+    bump_profile(post.author_id, post_count=sign, reactions_received=sign * received, reputation=sign * points)
+    refresh_last_activity(thread.id)
+    if sign < 0 and thread.accepted_post_id == post.id:
+        withdraw_accepted_answer(thread)
 
 
 def get_any_thread(thread_id: int) -> Thread:

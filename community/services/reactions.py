@@ -62,8 +62,15 @@ def remove_reaction(post: Post, member: Member, kind: str) -> Post:
 
 def apply_reaction(post: Post, member_id: int, kind: str, sign: int) -> None:
     increment(Post, post.id, **{f"{kind}_count": sign})
-    increment(Thread, post.thread_id, reaction_count=sign, score=sign)
-    bump_profile(post.author_id, reactions_received=sign, reputation=sign * REACTION_POINTS[kind])
+    # Read after the UPDATE (which waits for a concurrent hide): a hidden post counts only on itself.
+    if not db.session.scalar(sa.select(Post.hidden).where(Post.id == post.id)):
+        increment(Thread, post.thread_id, reaction_count=sign, score=sign)
+        bump_profile(post.author_id, reactions_received=sign, reputation=sign * REACTION_POINTS[kind])
+
+
+def reaction_points(reactions: dict[str, int]) -> int:
+    """Reputation a post's reactions are worth, {kind: count} -> points."""
+    return sum(REACTION_POINTS[kind] * count for kind, count in reactions.items())
 
 
 def accept_answer(thread: Thread, actor: Member, post_id: int) -> Thread:

@@ -179,7 +179,8 @@ def delete_post(post: Post, actor: Member) -> None:
     if post.is_opener:
         raise ValidationFailed("Delete the thread to remove its opening post.", field="post_id")
     post.deleted_at = utcnow()
-    increment(Thread, post.thread_id, reply_count=-1, score=-REPLY_SCORE)
+    if not post.hidden:  # a hidden reply left the counters when it was hidden
+        increment(Thread, post.thread_id, reply_count=-1, score=-REPLY_SCORE)
     thread = db.session.get(Thread, post.thread_id)
     if thread.accepted_post_id == post.id:  # a deleted reply is no longer the answer, nor worth its points
         from community.services.reactions import withdraw_accepted_answer
@@ -193,8 +194,8 @@ def delete_post(post: Post, actor: Member) -> None:
 
 
 def reconcile_thread_counters(thread_id: int) -> None:
-    """One UPDATE recomputing reply_count, reaction_count and score from the live posts (idempotent)."""
-    live = sa.and_(Post.thread_id == thread_id, Post.deleted_at.is_(None))
+    """One UPDATE recomputing reply_count, reaction_count and score from the visible posts (idempotent)."""
+    live = sa.and_(Post.thread_id == thread_id, Post.deleted_at.is_(None), Post.hidden.is_(False))
     replies = sa.select(sa.func.count(Post.id)).where(live, Post.is_opener.is_(False)).scalar_subquery()
     total = sa.func.coalesce(sa.func.sum(Post.like_count + Post.helpful_count + Post.insightful_count), 0)
     reactions = sa.select(total).where(live).scalar_subquery()
@@ -203,6 +204,18 @@ def reconcile_thread_counters(thread_id: int) -> None:
         .where(Thread.id == thread_id)
         .values(reply_count=replies, reaction_count=reactions, score=reactions + REPLY_SCORE * replies),
         execution_options={"synchronize_session": False},
+    )
+
+
+def refresh_last_activity(thread_id: int) -> None:
+    """last_activity_at = the newest visible post's time (a hidden reply does not make a thread active)."""
+    visible = sa.and_(Post.thread_id == thread_id, Post.deleted_at.is_(None), Post.hidden.is_(False))
+    newest = sa.select(sa.func.max(Post.created_at)).where(visible).scalar_subquery()
+    db.session.execute(
+        sa.update(Thread)
+        .where(Thread.id == thread_id)
+        .values(last_activity_at=sa.func.coalesce(newest, Thread.created_at)),
+        execution_options={"synchronize_session": "fetch"},
     )
 
 

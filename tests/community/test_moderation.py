@@ -204,3 +204,85 @@ def test_a_banned_member_cannot_accept_answers_or_share(auth, client, thread, cr
     assert response.status_code == 403 and "banned" in response.get_json()["message"]
     assert client.get(f"{API}/threads/{thread['id']}").get_json()["accepted_post_id"] is None
     assert [a["activity_type"] for a in activities if a["member_id"] == author.member.id] == []
+
+
+def public_counts(client, thread_id, author_id):
+    thread = client.get(f"{API}/threads/{thread_id}").get_json()
+    profile = client.get(f"{API}/members/{author_id}").get_json()
+    board = {e["member"]["id"]: e["reputation"] for e in client.get(f"{API}/leaderboard").get_json()["items"]}
+    return {
+        "thread": (thread["reply_count"], thread["reaction_count"], thread["score"]),
+        "profile": (profile["post_count"], profile["reactions_received"], profile["reputation"]),
+        "leaderboard": board.get(author_id),
+    }
+
+
+def test_hiding_a_reply_takes_it_out_of_public_counts_and_unhiding_puts_it_back(auth, client, thread):
+    reply, writer = thread["reply"], thread["reply"]["author"]["id"]
+    for kind in ("like", "helpful"):
+        auth.client("member").put(f"{API}/posts/{reply['id']}/reactions/{kind}")
+    before = public_counts(client, thread["id"], writer)
+    assert before == {"thread": (1, 2, 2 + 2), "profile": (1, 2, 1 + 3), "leaderboard": 4}
+    moderator = auth.client("moderator")
+    moderator.post(f"{API}/moderation/posts/{reply['id']}/hide")
+    moderator.post(f"{API}/moderation/posts/{reply['id']}/hide")  # twice changes nothing more
+    assert public_counts(client, thread["id"], writer) == {
+        "thread": (0, 0, 0),
+        "profile": (0, 0, 0),
+        "leaderboard": None,
+    }
+    moderator.put(f"{API}/posts/{reply['id']}/reactions/insightful")  # counts on the post only, while hidden
+    moderator.post(f"{API}/moderation/posts/{reply['id']}/unhide")
+    moderator.post(f"{API}/moderation/posts/{reply['id']}/unhide")
+    assert public_counts(client, thread["id"], writer) == {
+        "thread": (1, 3, 3 + 2),
+        "profile": (1, 3, 1 + 3 + 2),
+        "leaderboard": 6,
+    }
+
+
+def test_hiding_the_newest_reply_does_not_keep_the_thread_active(auth, client, thread):
+    opener, reply = client.get(f"{API}/threads/{thread['id']}/posts").get_json()["items"]
+    assert client.get(f"{API}/threads/{thread['id']}").get_json()["last_activity_at"] == reply["created_at"]
+    auth.client("moderator").post(f"{API}/moderation/posts/{reply['id']}/hide")
+    assert client.get(f"{API}/threads/{thread['id']}").get_json()["last_activity_at"] == opener["created_at"]
+    auth.client("moderator").post(f"{API}/moderation/posts/{reply['id']}/unhide")
+    assert client.get(f"{API}/threads/{thread['id']}").get_json()["last_activity_at"] == reply["created_at"]
+
+
+def test_hiding_the_accepted_answer_withdraws_it(auth, client, thread):
+    reply, writer = thread["reply"], thread["reply"]["author"]["id"]
+    thread["author"].post(f"{API}/threads/{thread['id']}/accept", json={"post_id": reply["id"]})
+    assert client.get(f"{API}/members/{writer}").get_json()["reputation"] == 15
+    moderator = auth.client("moderator")
+    moderator.post(f"{API}/moderation/posts/{reply['id']}/hide")
+    assert client.get(f"{API}/threads/{thread['id']}").get_json()["accepted_post_id"] is None
+    profile = client.get(f"{API}/members/{writer}").get_json()
+    assert (profile["reputation"], profile["accepted_answers"]) == (0, 0)
+    moderator.post(f"{API}/moderation/posts/{reply['id']}/unhide")
+    assert client.get(f"{API}/threads/{thread['id']}").get_json()["accepted_post_id"] is None
+    assert client.get(f"{API}/members/{writer}").get_json()["reputation"] == 0
+
+
+def test_hiding_an_opening_post_takes_its_reactions_out_of_its_authors_reputation(auth, client, thread):
+    opener = client.get(f"{API}/threads/{thread['id']}/posts").get_json()["items"][0]
+    asker = thread["author"].member.id
+    auth.client("member").put(f"{API}/posts/{opener['id']}/reactions/helpful")
+    profile = client.get(f"{API}/members/{asker}").get_json()
+    assert (profile["thread_count"], profile["reputation"]) == (1, 3)
+    moderator = auth.client("moderator")
+    moderator.post(f"{API}/moderation/posts/{opener['id']}/hide")
+    profile = client.get(f"{API}/members/{asker}").get_json()
+    assert (profile["thread_count"], profile["reputation"]) == (0, 0)
+    moderator.post(f"{API}/moderation/posts/{opener['id']}/unhide")
+    profile = client.get(f"{API}/members/{asker}").get_json()
+    assert (profile["thread_count"], profile["reputation"]) == (1, 3)
+
+
+def test_deleting_a_hidden_reply_does_not_count_it_out_twice(auth, client, thread):
+    new_reply(auth.client("member"), thread["id"], body="A second reply")
+    moderator = auth.client("moderator")
+    moderator.post(f"{API}/moderation/posts/{thread['reply']['id']}/hide")
+    assert moderator.delete(f"{API}/posts/{thread['reply']['id']}").status_code == 204
+    counts = client.get(f"{API}/threads/{thread['id']}").get_json()
+    assert (counts["reply_count"], counts["score"]) == (1, 2)
