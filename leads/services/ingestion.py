@@ -75,23 +75,22 @@ def product_subject(properties: dict) -> dict:
 
 
 def email_in(event: dict) -> str | None:
-    for container in (event.get("traits"), (event.get("context") or {}).get("traits"), event.get("properties")):
+    """The person's own email: traits.email, else context.traits.email. Never properties.email,
+    which describes the event (an invitee, a form field), not who did it."""
+    for container in (event.get("traits"), (event.get("context") or {}).get("traits")):
         if isinstance(container, dict) and isinstance(container.get("email"), str) and "@" in container["email"]:
             return container["email"]
     return None
 
 
 def resolve_member(*, user_id: str | None, anonymous_id: str | None, email: str | None) -> Member | None:
-    if email:
-        member = find_member_by_email(email)
-        if member is not None:
-            return member
+    """The member linked to the userId, else the anonymousId, else the one with the traits' email."""
     for kind, external_id in (("user_id", user_id), ("anonymous_id", anonymous_id)):
         if external_id:
             identity = db.session.get(Identity, (kind, external_id))
             if identity is not None:
                 return db.session.get(Member, identity.member_id)
-    return None
+    return find_member_by_email(email) if email else None
 
 
 def identify(user_id: str | None, anonymous_id: str | None, traits: dict, member: Member | None) -> Member | None:

@@ -186,3 +186,20 @@ def test_identify_traits_recompute_fit_and_the_stage(client, app, auth, ingest_h
     with app.app_context():
         score = db.session.get(MemberScore, member.id)
         assert (score.company_size, score.fit, score.stage) == (250, 30.0, "lead")
+
+
+def test_an_email_in_properties_never_attributes_the_activity(client, app, auth, ingest_headers):
+    pat = auth.member("member", email="pat@initech.com")
+    friend = auth.member("member", email="friend@globex.com")
+    body = {
+        "events": [
+            {"type": "identify", "userId": "crm-42", "messageId": "p1", "traits": {"email": "pat@initech.com"}},
+            {"type": "track", "event": "invite_sent", "userId": "crm-42", "messageId": "p2",
+             "properties": {"email": "friend@globex.com"}},
+            {"type": "track", "event": "invite_sent", "userId": "crm-43", "messageId": "p3",
+             "properties": {"email": "friend@globex.com"}},
+        ]
+    }  # fmt: skip
+    assert client.post("/api/v1/events", json=body, headers=ingest_headers["bearer"]).status_code == 200
+    assert stored(app, activity_type="invite_sent") == [("invite_sent", "p2", pat.id), ("invite_sent", "p3", None)]
+    assert friend.id != pat.id

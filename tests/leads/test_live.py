@@ -91,7 +91,7 @@ def test_leads_scenario_against_gunicorn(live_server, app, auth, receiver):
             {"type": "track", "event": "demo_requested", "userId": "u-eve", "messageId": "s-5",
              "context": {"traits": {"email": "eve@brand.example"}}},
             {"type": "track", "event": "demo_requested", "userId": "u-dan", "messageId": "s-6",
-             "properties": {"email": "dan@gmail.com"}},
+             "context": {"traits": {"email": "dan@gmail.com"}}},
         ],
     }  # fmt: skip
     token = marketer["Authorization"].removeprefix("Bearer ")
