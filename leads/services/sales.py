@@ -54,7 +54,7 @@ def lead_detail(lead_id: int) -> Lead:
     fit_count = matched_rules(lead.member_id, rules.active_config["fit_rules"])
     contributions.append({"activity_type": "fit", "count": fit_count, "points": lead.fit})
     lead.contributions = sorted(contributions, key=lambda c: -abs(c["points"]))
-    lead.current_score = sum(c["points"] for c in contributions)
+    with_score(lead, lead.score.engagement_sum * factor + lead.score.fit, factor)  # stored, not the rows' sum
     lead.recent_activities = recent_activities(lead.member_id, factor)
     lead.discovery = discovery_path(lead.member_id)
     lead.product_interest = product_interest(lead.member_id, factor)

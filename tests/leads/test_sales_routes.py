@@ -11,8 +11,9 @@ import sqlalchemy as sa
 
 from core.extensions import db
 from core.models import utcnow
-from leads.models import Lead
-from leads.services import LeadAlreadyClaimed, claim_lead, record_activity
+from leads.models import Lead, MemberScore
+from leads.services import LeadAlreadyClaimed, claim_lead, current_rules, record_activity
+from leads.services.rules import decay_factor
 from tests.factories import MemberFactory
 from tests.leads.conftest import RULES, install_rules
 from tests.leads.factories import LeadFactory
@@ -125,8 +126,12 @@ def test_detail_explains_the_score(app, auth):
     assert rows["fit"] == {"activity_type": "fit", "count": 1, "points": 4.0}
     assert rows["post_created"]["count"] == 2
     assert rows["thread_created"]["points"] == pytest.approx(2.5, rel=1e-3)
-    assert sum(row["points"] for row in detail["contributions"]) == pytest.approx(detail["score"], rel=1e-9)
-    assert detail["score"] == pytest.approx(item["score"], rel=1e-4)
+    with app.app_context():
+        stored = db.session.get(MemberScore, member_id)
+        score = stored.engagement_sum * decay_factor(current_rules()) + stored.fit
+    assert sum(row["points"] for row in detail["contributions"]) == pytest.approx(score, rel=1e-6)
+    assert detail["score"] == pytest.approx(score, rel=1e-6)
+    assert detail["score"] == pytest.approx(item["score"], rel=1e-6)
     assert [a["activity_type"] for a in detail["recent_activities"]][:2] == ["demo_requested", "post_created"]
     assert detail["product_interest"][0]["product_id"] == 3 and detail["product_interest"][0]["activities"] == 4
     assert "discovery" in detail
