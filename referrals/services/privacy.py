@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
 
 from core.accounts.models import Member
 from core.extensions import db
-from referrals.models import Click, Conversion, MemberVisitor, RewardEntry
+from referrals.models import Click, Conversion, MemberVisitor, RewardEntry, Touch
 
 
 def member_visitor_ids(member_id: int) -> sa.Select:
@@ -18,12 +19,19 @@ def member_visitor_ids(member_id: int) -> sa.Select:
 
 
 def anonymise_member(member_id: int) -> None:
-    """Unlink the member's browsers: their clicks keep counting, but as an anonymous visitor."""
-    db.session.execute(
-        sa.update(Click)
-        .where(Click.visitor_id.in_(member_visitor_ids(member_id)))
-        .values(visitor_id=f"erased-{member_id}", ip_hash=None, referring_host=None)
-    )
+    """Unlink the member's browsers: their clicks keep counting, but as anonymous visitors.
+
+    Each browser gets a fresh random id (nothing derived from the member), so unique-visitor
+    counts stay right and nothing leads from the member row to that browsing history.
+    """
+    for visitor_id in set(db.session.scalars(member_visitor_ids(member_id))):
+        db.session.execute(
+            sa.update(Click)
+            .where(Click.visitor_id == visitor_id)
+            .values(visitor_id=f"erased-{secrets.token_hex(8)}", ip_hash=None, referring_host=None)
+        )
+    conversions = sa.select(Conversion.id).where(Conversion.member_id == member_id)
+    db.session.execute(sa.update(Touch).where(Touch.conversion_id.in_(conversions)).values(click_id=None))
     db.session.execute(
         sa.update(Conversion).where(Conversion.member_id == member_id).values(visitor_id=None, referral_code=None)
     )
