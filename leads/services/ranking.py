@@ -79,27 +79,50 @@ def ranked_rows(filters: dict, factor: float, boundary: list | None, limit: int)
     levels = fit_levels()
     if len(levels) > MAX_FIT_LEVELS:
         return sorted_rows(base, factor, boundary, limit, filters)
+    last = None if boundary is None else (boundary[0] * factor + boundary[1], boundary[2])
     rows = []
     for level in levels:
         stmt = base.where(MemberScore.fit == level)
         if filters.get("min_score") is not None:
             stmt = stmt.where(MemberScore.engagement_sum >= (filters["min_score"] - level) / factor)
-        if boundary is not None:
-            stmt = stmt.where(after(boundary, level, factor))
-        order = (MemberScore.engagement_sum.desc(), MemberScore.member_id.desc())
-        rows += db.session.execute(stmt.order_by(*order).limit(limit)).all()
-    merged = [(s * factor + fit, member_id, lead_id, s, fit) for lead_id, member_id, s, fit in rows]
-    return sorted(merged, reverse=True)[:limit]
+        if last is not None:
+            stmt = stmt.where(MemberScore.engagement_sum <= at_most(last[0], level, factor))
+        rows += level_rows(stmt, factor, last, limit)
+    return sorted(rows, reverse=True)[:limit]
 
 
-def after(boundary: list, level: float, factor: float):
-    """Rows of fit `level` ranking after the cursor row (S0, fit0, member0)."""
-    s0, fit0, member0 = boundary[:3]
-    if level == fit0:
-        return sa.tuple_(MemberScore.engagement_sum, MemberScore.member_id) < sa.tuple_(
-            sa.literal(s0, type_=sa.Float), sa.literal(member0)
+def at_most(score: float, level: float, factor: float) -> float:
+    """An S no row of fit `level` scoring at most `score` exceeds, with room for float rounding:
+    the exact comparison is made in Python, as the merge makes it."""
+    bound = (score - level) / factor
+    return bound + abs(bound) * 1e-9 + 1e-9
+
+
+def level_rows(stmt: sa.Select, factor: float, last: tuple | None, limit: int) -> list[tuple]:
+    """The `limit` first rows of one fit level in merge order (score, member_id) after `last`.
+
+    The index gives S order; scores that round equal may order by member id differently, and the
+    range predicate is loose, so read on until no further row can still rank among them."""
+    order = (MemberScore.engagement_sum.desc(), MemberScore.member_id.desc())
+    kept: list[tuple] = []
+    seek, size = stmt, limit
+    while True:
+        chunk = db.session.execute(seek.order_by(*order).limit(size)).all()
+        for lead_id, member_id, s, fit in chunk:
+            row = (s * factor + fit, member_id, lead_id, s, fit)
+            if last is None or row[:2] < last:
+                kept.append(row)
+        if len(chunk) < size:
+            return kept
+        size *= 2  # long runs of equal scores: fewer round trips
+        _, member_id, s, fit = chunk[-1]
+        kept = sorted(kept, reverse=True)[:limit]
+        if len(kept) == limit and s * factor + fit < kept[-1][0]:
+            return kept
+        seek = stmt.where(
+            sa.tuple_(MemberScore.engagement_sum, MemberScore.member_id)
+            < sa.tuple_(sa.literal(s, type_=sa.Float), sa.literal(member_id))
         )
-    return MemberScore.engagement_sum < s0 + (fit0 - level) / factor
 
 
 def sorted_rows(base: sa.Select, factor: float, boundary: list | None, limit: int, filters: dict) -> list[tuple]:

@@ -1,13 +1,18 @@
 """Ranking by score as per-fit index scans merged: pages equal a plain sort, at any page size."""
 
 import random
+from datetime import UTC, datetime
 
 import pytest
 
+import leads.services.ranking as ranking
 from core.extensions import db
-from leads.services import list_leads
+from leads.models import Lead
+from leads.services import current_rules, list_leads
+from leads.services.rules import decay_factor
+from tests.factories import MemberFactory
 from tests.leads.conftest import RULES, install_rules
-from tests.leads.factories import LeadFactory
+from tests.leads.factories import LeadFactory, MemberScoreFactory
 
 
 @pytest.fixture
@@ -61,3 +66,20 @@ def test_many_fit_levels_fall_back_to_one_sorted_query_with_the_same_pages(popul
     monkeypatch.setattr("leads.services.ranking.MAX_FIT_LEVELS", 2)
     assert walk(4) == expected
     assert walk(3, min_score=50) == expected_order(population, min_score=50)
+
+
+@pytest.mark.parametrize("limit", [1, 2])
+def test_near_ties_across_fit_levels_are_each_listed_once_in_order(app_ctx, monkeypatch, limit):
+    install_rules(RULES)
+    moment = datetime(2026, 11, 23, 12, tzinfo=UTC)  # a fixed instant: these exact floats
+    monkeypatch.setattr(ranking, "utcnow", lambda: moment)
+    factor = decay_factor(current_rules(), moment)
+    for score, fit in [(50.0, 10.0), (50.0, 0.0), (20.0, 0.0)]:
+        member = MemberFactory()
+        db.session.flush()
+        MemberScoreFactory(member=member, engagement_sum=(score - fit) / factor, fit=fit)
+        db.session.add(Lead(member_id=member.id, stage="mql"))
+        db.session.flush()
+    everyone, _ = list_leads(limit=10, cursor=None)
+    assert [lead.current_score for lead in everyone] == [50.0, 49.99999999999999, 20.0]
+    assert walk(limit) == [lead.id for lead in everyone]
