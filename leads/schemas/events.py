@@ -9,6 +9,7 @@ from functools import cache
 from marshmallow import EXCLUDE, ValidationError, fields, validate, validates_schema
 
 from core.schemas import BaseSchema
+from leads.schemas.rules import RESERVED_TYPES
 
 CALL_TYPES = ("track", "identify", "page", "screen", "alias", "group")
 MAX_BATCH = 500
@@ -34,7 +35,7 @@ class MessageSchema(BaseSchema):
     """One Segment-spec message (the fields Segment's libraries send)."""
 
     type = fields.String(validate=validate.OneOf(CALL_TYPES), load_default="track")
-    event = fields.String(validate=EVENT_NAME)
+    event = fields.String(validate=[EVENT_NAME, RESERVED_TYPES])
     name = fields.String(validate=validate.Length(max=200), allow_none=True)
     category = fields.String(validate=validate.Length(max=200), allow_none=True)
     userId = fields.String(validate=EXTERNAL_ID, allow_none=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 
 from core.schemas import BaseSchema, PageArgsSchema
 from leads.models import LEAD_STAGES
@@ -87,10 +87,15 @@ class LeadDetailSchema(LeadSchema):
     notes = fields.List(fields.Nested(NoteSchema), dump_only=True)
 
 
+def not_blank(value: str) -> None:
+    if not value.strip():
+        raise ValidationError("A note needs some text.")
+
+
 class LeadUpdateSchema(BaseSchema):
     status = fields.String(validate=validate.OneOf(LEAD_STAGES))
     owner_id = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=2**31 - 1))
-    note = fields.String(validate=validate.Length(min=1, max=5000))
+    note = fields.String(validate=[validate.Length(min=1, max=5000), not_blank])
 
 
 class AccountSchema(BaseSchema):

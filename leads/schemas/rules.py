@@ -7,6 +7,9 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from core.schemas import BaseSchema
 
 ACTIVITY_TYPE = validate.Regexp(r"^[^\x00-\x1f]{1,80}$", error="Activity types are 1 to 80 printable characters.")
+# "fit" names the fit points' row in a lead's contributions: no activity type may take it.
+RESERVED_TYPES = validate.NoneOf(("fit",), error="'fit' is reserved for the fit points.")
+MAX_ACTIVITY_TYPES = 200
 POINTS = validate.Range(min=-1000, max=1000)
 ATTRIBUTES = ("member_type", "company_size", "job_title", "email_domain")
 OPERATORS = {
@@ -62,10 +65,13 @@ def valid_value(attribute: str, value) -> bool:
 
 class ScoringRulesSchema(BaseSchema):
     weights = fields.Dict(
-        keys=fields.String(validate=ACTIVITY_TYPE), values=fields.Float(validate=POINTS), required=True
+        keys=fields.String(validate=[ACTIVITY_TYPE, RESERVED_TYPES]),
+        values=fields.Float(validate=POINTS),
+        required=True,
     )
     daily_caps = fields.Dict(
-        keys=fields.String(validate=ACTIVITY_TYPE), values=fields.Integer(validate=validate.Range(min=0, max=100000)),
+        keys=fields.String(validate=[ACTIVITY_TYPE, RESERVED_TYPES]),
+        values=fields.Integer(validate=validate.Range(min=0, max=100000)),
         load_default=dict,
     )  # fmt: skip
     # H is bounded so 2^((t − E)/H) stays a finite float for centuries around E.
@@ -75,8 +81,9 @@ class ScoringRulesSchema(BaseSchema):
 
     @validates_schema
     def check_rules(self, data, **kwargs):
-        if len(data.get("weights", {})) > 200:
-            raise ValidationError("At most 200 activity types.", "weights")
+        for name in ("weights", "daily_caps"):
+            if len(data.get(name) or {}) > MAX_ACTIVITY_TYPES:
+                raise ValidationError(f"At most {MAX_ACTIVITY_TYPES} activity types.", name)
         thresholds = data.get("thresholds") or {}
         if thresholds and thresholds["mql"] < thresholds["engaged"]:
             raise ValidationError("The mql threshold cannot be below the engaged threshold.", "thresholds")

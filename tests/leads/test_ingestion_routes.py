@@ -82,6 +82,7 @@ def test_gzip_bomb_is_413(client, app, ingest_headers):
         ({**track("x"), "timestamp": "2999-01-01T00:00:00Z"}, "batch.1.timestamp"),
         ({**track("x"), "properties": [1, 2]}, "batch.1.properties"),
         ({**track("x"), "event": ""}, "batch.1.event"),
+        ({**track("x"), "event": "fit"}, "batch.1.event"),
         ({"type": "identify", "userId": "u", "messageId": "x", "traits": {"email": "nope"}}, "batch.1.traits.email"),
     ],
 )

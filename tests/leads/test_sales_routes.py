@@ -168,6 +168,7 @@ def test_patch_status_owner_and_note(auth, leads):
         ({"status": "hot"}, "status"),
         ({"owner_id": "me"}, "owner_id"),
         ({"note": ""}, "note"),
+        ({"note": "   \n\t "}, "note"),
         ({"score": 100}, "score"),
     ],
 )
