@@ -87,7 +87,12 @@ def anonymise_deliveries(member_id: int) -> None:
 
 @member_export_requested.connect
 def export_member(sender, member) -> dict:
+    """Everything leads holds about the member: activities, linked ids, stage, organisation and
+    company size, and the notes sales wrote about them (personal data about the member)."""
     activities = db.session.scalars(sa.select(Activity).where(Activity.member_id == member.id).order_by(Activity.id))
+    identities = db.session.scalars(
+        sa.select(Identity).where(Identity.member_id == member.id).order_by(Identity.kind, Identity.external_id)
+    )
     lead = db.session.scalar(sa.select(Lead).where(Lead.member_id == member.id))
     score = db.session.get(MemberScore, member.id)
     return {
@@ -101,7 +106,13 @@ def export_member(sender, member) -> dict:
                 }
                 for a in activities
             ],
+            "identities": [
+                {"kind": i.kind, "external_id": i.external_id, "created_at": i.created_at.isoformat()}
+                for i in identities
+            ],
             "stage": lead.stage if lead else (score.stage if score else "member"),
             "organization": score.organization if score else None,
+            "company_size": score.company_size if score else None,
+            "notes": [{"body": n.body, "created_at": n.created_at.isoformat()} for n in (lead.notes if lead else [])],
         }
     }

@@ -63,3 +63,20 @@ def test_seed_demo_scores_a_population_with_leads_in_every_stage(app_ctx):
     assert stages == {"mql", "sal", "sql", "won", "lost", "disqualified"}
     assert progress.total == 100
     assert db.session.scalar(sa.select(sa.func.count(Activity.id)).where(Activity.source == "segment")) > 0
+
+
+def test_export_includes_linked_ids_company_size_and_notes_about_the_member(app_ctx):
+    install_rules(RULES)
+    member = MemberFactory(email="ex@acme.io")
+    db.session.flush()
+    identify = {"type": "identify", "userId": "crm-77", "messageId": "e1",
+                "traits": {"email": "ex@acme.io", "company": {"employee_count": 300}}}  # fmt: skip
+    demos = [{"type": "track", "event": "demo_requested", "userId": "crm-77", "messageId": f"e{n}"} for n in (2, 3)]
+    ingest_events([identify, *demos], "segment")
+    lead = db.session.scalar(sa.select(Lead).where(Lead.member_id == member.id))
+    lead.notes.append(LeadNote(body="Budget is 50k, moving jobs soon"))
+    db.session.flush()
+    section = export_member(member)["domains"]["leads"]
+    assert [(i["kind"], i["external_id"]) for i in section["identities"]] == [("user_id", "crm-77")]
+    assert section["company_size"] == 300
+    assert [note["body"] for note in section["notes"]] == ["Budget is 50k, moving jobs soon"]
