@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from functools import wraps
 
 from flask import current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -20,8 +21,7 @@ class BadRequestBody(DomainError):
     """The body could not be read (e.g. broken gzip)."""
 
 
-@blp.before_request
-def decompress_gzip_body() -> None:
+def inflate_gzip_body() -> None:
     """Segment's clients gzip their bodies; inflate them, never past MAX_CONTENT_LENGTH (bombs get 413)."""
     if request.headers.get("Content-Encoding", "").strip().lower() != "gzip":
         return
@@ -39,6 +39,17 @@ def decompress_gzip_body() -> None:
     request.__dict__.pop("_cached_json", None)
 
 
+def gzip_body(view):
+    """For ingestion views, placed under login_required: only an authorised caller's body is inflated."""
+
+    @wraps(view)
+    def inflated(*args, **kwargs):
+        inflate_gzip_body()
+        return view(*args, **kwargs)
+
+    return inflated
+
+
 def ingest(events: list[dict], source: str) -> dict:
     result = services.ingest_events(events, source)
     db.session.commit()
@@ -47,6 +58,7 @@ def ingest(events: list[dict], source: str) -> dict:
 
 @blp.route("/events", methods=["POST"])
 @blp.login_required(*INGEST_ROLES, scope="ingest")
+@gzip_body
 @blp.arguments(EventBatchSchema)
 @blp.response(200, IngestResultSchema)
 def ingest_event_batch(data):
@@ -56,6 +68,7 @@ def ingest_event_batch(data):
 
 @blp.route("/segment/v1/batch", methods=["POST"])
 @blp.login_required(*INGEST_ROLES, scope="ingest")
+@gzip_body
 @blp.arguments(SegmentBatchSchema)
 @blp.response(200, IngestResultSchema)
 def segment_batch(data):
@@ -65,6 +78,7 @@ def segment_batch(data):
 
 @blp.route("/segment/v1/track", methods=["POST"])
 @blp.login_required(*INGEST_ROLES, scope="ingest")
+@gzip_body
 @blp.arguments(segment_call_schema("track"))
 @blp.response(200, IngestResultSchema)
 def segment_track(data):
@@ -74,6 +88,7 @@ def segment_track(data):
 
 @blp.route("/segment/v1/identify", methods=["POST"])
 @blp.login_required(*INGEST_ROLES, scope="ingest")
+@gzip_body
 @blp.arguments(segment_call_schema("identify"))
 @blp.response(200, IngestResultSchema)
 def segment_identify(data):
@@ -83,6 +98,7 @@ def segment_identify(data):
 
 @blp.route("/segment/v1/page", methods=["POST"])
 @blp.login_required(*INGEST_ROLES, scope="ingest")
+@gzip_body
 @blp.arguments(segment_call_schema("page"))
 @blp.response(200, IngestResultSchema)
 def segment_page(data):

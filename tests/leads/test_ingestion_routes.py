@@ -204,3 +204,12 @@ def test_an_email_in_properties_never_attributes_the_activity(client, app, auth,
     assert client.post("/api/v1/events", json=body, headers=ingest_headers["bearer"]).status_code == 200
     assert stored(app, activity_type="invite_sent") == [("invite_sent", "p2", pat.id), ("invite_sent", "p3", None)]
     assert friend.id != pat.id
+
+
+def test_gzip_is_inflated_only_for_an_authorised_ingestion_call(client, auth, ingest_headers):
+    headers = {"Content-Encoding": "gzip", "Content-Type": "application/json"}
+    anonymous = client.post("/api/v1/segment/v1/batch", data=b"not gzip at all", headers=headers)
+    assert anonymous.status_code == 401
+    seller = auth.client("sales")
+    listed = seller.get("/api/v1/leads", data=b"not gzip at all", headers={"Content-Encoding": "gzip"})
+    assert listed.status_code == 200
