@@ -1,6 +1,12 @@
-"""Entry point: `gunicorn wsgi:app`, `celery -A wsgi.celery_app worker`, `flask --app wsgi ...`."""
+"""Entry points.
 
-from core.app import create_app
+- `gunicorn wsgi:app`: the service; /r/<code> goes to the lean links app, the rest to the main app.
+- `flask --app wsgi ...`: the main Flask app (`application`), for the CLI.
+- `celery -A wsgi.celery_app worker`: the Celery worker.
+"""
 
-app = create_app()
-celery_app = app.extensions["celery"]
+from core.app import HotPathDispatcher, create_app, create_links_app
+
+application = create_app()
+app = HotPathDispatcher(application, create_links_app())
+celery_app = application.extensions["celery"]

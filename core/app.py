@@ -32,6 +32,48 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     return app
 
 
+def create_links_app(config: type[Config] | None = None, **overrides) -> Flask:
+    """A lean app for the hottest path, the public link pages (/r/<code>): the same config,
+    database and views as the main app, none of the API's machinery (sessions, login,
+    rate limits, CORS, OpenAPI), and on PostgreSQL an autocommit engine, so a click
+    is one round trip."""
+    from core.errors import register_errorhandlers as register
+    from core.extensions import db
+    from core.security import add_link_headers, assign_request_id
+
+    app = Flask("peerloop-links", root_path=str(PROJECT_ROOT), static_folder=None)
+    app.config.from_object(config or config_for())
+    app.config.update(overrides)
+    check_config(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+            "isolation_level": "AUTOCOMMIT",
+        }
+    import core.database  # noqa: F401  (engine tuning listeners)
+
+    db.init_app(app)
+    app.before_request(assign_request_id)
+    app.after_request(add_link_headers)
+    register(app)
+    for domain in DOMAINS:
+        routes = import_module(f"{domain}.routes")
+        if hasattr(routes, "public_bp"):
+            app.register_blueprint(routes.public_bp)
+    return app
+
+
+class HotPathDispatcher:
+    """WSGI: requests under `prefix` go to the lean links app, everything else to the main app."""
+
+    def __init__(self, main: Flask, links: Flask, prefix: str = "/r/"):
+        self.main, self.links, self.prefix = main, links, prefix
+
+    def __call__(self, environ, start_response):
+        hot = environ.get("PATH_INFO", "").startswith(self.prefix)
+        return (self.links if hot else self.main)(environ, start_response)
+
+
 def check_config(app: Flask) -> None:
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is not set; refusing to start without one.")
