@@ -74,7 +74,9 @@ class ScoringRulesSchema(BaseSchema):
         values=fields.Integer(validate=validate.Range(min=0, max=100000)),
         load_default=dict,
     )  # fmt: skip
-    # H is bounded so 2^((t − E)/H) stays a finite float for centuries around E.
+    # Stored terms grow as 2^((t − E)/H); scoring re-bases E once (t − E)/H passes 128 (every
+    # 128 days at H = 1), so they stay finite however long the rules stand. H ≥ 1 day keeps
+    # re-bases rare; H ≤ 3650 days keeps the decay meaningful.
     half_life_days = fields.Float(load_default=30.0, validate=validate.Range(min=1, max=3650))
     thresholds = fields.Nested(ThresholdsSchema, required=True)
     fit_rules = fields.List(fields.Nested(FitRuleSchema), load_default=list, validate=validate.Length(max=50))

@@ -1,5 +1,7 @@
 """Ledger and incremental scoring at the service level."""
 
+import copy
+import math
 from datetime import timedelta
 
 import pytest
@@ -10,6 +12,7 @@ from core.models import utcnow
 from core.signals import activity_recorded
 from leads.models import Activity, Lead, MemberScore
 from leads.services import current_rules, record_activity
+from leads.services.common import days_since_unix
 from leads.services.rules import decay_factor
 from leads.signals import lead_qualified
 from tests.factories import MemberFactory
@@ -126,3 +129,37 @@ def test_duplicate_message_ids_are_ignored(rules):
     again = record_activity(member.id, "post_created", moment, source="events", message_id="m-1")
     assert first is not None and again is None
     assert engagement(member.id) == pytest.approx(3.0, rel=1e-6)
+
+
+def rules_with_epoch(half_life_days: float, epoch_age_days: float):
+    rules = current_rules()
+    config = {**copy.deepcopy(RULES), "half_life_days": half_life_days}
+    rules.config, rules.active_config = copy.deepcopy(config), copy.deepcopy(config)
+    rules.epoch_days = days_since_unix(utcnow()) - epoch_age_days
+    db.session.flush()
+    return rules
+
+
+def test_an_old_epoch_with_a_short_half_life_is_rebased_not_overflowed(app_ctx):
+    rules = rules_with_epoch(1.0, 1030.0)  # 2^1030 would overflow a float
+    member = MemberFactory()
+    earlier = MemberFactory()
+    db.session.flush()
+    db.session.add(MemberScore(member_id=earlier.id, engagement_sum=3.0 * 2.0**1000, fit=0.0, stage="member"))
+    db.session.flush()
+    record_activity(member.id, "post_created", utcnow(), source="community")
+    assert rules.epoch_days == math.floor(days_since_unix(utcnow()))
+    factor = decay_factor(rules)
+    assert db.session.get(MemberScore, member.id).engagement_sum * factor == pytest.approx(3.0, rel=1e-6)
+    assert db.session.get(MemberScore, earlier.id).engagement_sum * factor == pytest.approx(3.0 * 2.0**-30, rel=1e-3)
+
+
+@pytest.mark.parametrize(("half_lives", "rebased"), [(127.9, False), (128.1, True)])
+def test_the_epoch_is_rebased_past_128_half_lives(app_ctx, half_lives, rebased):
+    rules = rules_with_epoch(1.0, half_lives)
+    epoch = rules.epoch_days
+    member = MemberFactory()
+    db.session.flush()
+    record_activity(member.id, "post_created", utcnow(), source="community")
+    assert (rules.epoch_days != epoch) is rebased
+    assert db.session.get(MemberScore, member.id).engagement_sum * decay_factor(rules) == pytest.approx(3.0, rel=1e-6)
