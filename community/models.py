@@ -14,6 +14,7 @@ from core.models import utcnow
 REACTION_KINDS = ("like", "helpful", "insightful")
 FLAG_REASONS = ("spam", "abuse", "off_topic", "misinformation", "other")
 FLAG_STATUSES = ("open", "actioned", "dismissed")
+SHARED_CONTENT = ("thread", "recommendation")
 
 
 class Category(db.Model):
@@ -105,6 +106,8 @@ class Post(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
+    # Set the first time the post is accepted, kept when the acceptance moves: answer_accepted is sent once.
+    first_accepted_at: Mapped[datetime | None]
 
     author: Mapped[Member] = relationship(lazy="joined", innerjoin=True)
     thread: Mapped[Thread] = relationship(foreign_keys=[thread_id])
@@ -125,6 +128,21 @@ class PostReaction(db.Model):
     post_id: Mapped[int] = mapped_column(sa.ForeignKey("posts.id", ondelete="CASCADE"))
     member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(sa.String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A taken-back reaction stays as a row (removed_at set) so that reacting again restores it
+    # without announcing reaction_given / reaction_received a second time.
+    removed_at: Mapped[datetime | None]
+
+
+class ContentShare(db.Model):
+    """Who shared what: content_shared is announced once per (member, content)."""
+
+    __tablename__ = "content_shares"
+    __table_args__ = (sa.CheckConstraint(in_list("content_type", SHARED_CONTENT), name="content_type"),)
+
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    content_type: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    content_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

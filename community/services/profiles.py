@@ -52,7 +52,8 @@ def export_member_rows(member_id: int) -> dict:
         "threads": json_rows([Thread.id, Thread.title, Thread.created_at], Thread.author_id == member_id),
         "posts": json_rows([Post.id, Post.thread_id, Post.body, Post.created_at], Post.author_id == member_id),
         "reactions": json_rows(
-            [PostReaction.post_id, PostReaction.kind, PostReaction.created_at], PostReaction.member_id == member_id
+            [PostReaction.post_id, PostReaction.kind, PostReaction.created_at, PostReaction.removed_at],
+            PostReaction.member_id == member_id,
         ),
         "recommendations": json_rows(
             [Recommendation.product_id, Recommendation.score, Recommendation.body, Recommendation.updated_at],

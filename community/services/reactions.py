@@ -17,6 +17,7 @@ from community.services.common import (
 from core.accounts.models import Member
 from core.errors import Forbidden, ValidationFailed
 from core.extensions import db
+from core.models import utcnow
 
 # Reputation points (also in docs/community.md).
 REACTION_POINTS = {"like": 1, "helpful": 3, "insightful": 2}
@@ -24,7 +25,10 @@ ACCEPTED_ANSWER_POINTS = 15
 
 
 def add_reaction(post: Post, member: Member, kind: str) -> Post:
-    """Idempotent: reacting twice with the same kind changes nothing and records nothing."""
+    """Idempotent: reacting twice with the same kind changes nothing and records nothing.
+
+    Reacting again after taking a reaction back restores the row: counted again, announced once only.
+    """
     ensure_kind(kind)
     ensure_can_contribute(member)
     if post.author_id == member.id:
@@ -40,7 +44,23 @@ def add_reaction(post: Post, member: Member, kind: str) -> Post:
         apply_reaction(post, member.id, kind, +1)
         record_activity(member.id, "reaction_given", "post", post.id, kind=kind, thread_id=post.thread_id)
         record_activity(post.author_id, "reaction_received", "post", post.id, kind=kind, from_member_id=member.id)
+    elif set_reaction_removed(post, member, kind, removed=False):
+        apply_reaction(post, member.id, kind, +1)
     return post
+
+
+def set_reaction_removed(post: Post, member: Member, kind: str, *, removed: bool) -> bool:
+    """Flip one reaction row's removed_at; True when this call flipped it (a concurrent twin finds nothing)."""
+    mine = (PostReaction.post_id == post.id, PostReaction.member_id == member.id, PostReaction.kind == kind)
+    state = PostReaction.removed_at.is_(None) if removed else PostReaction.removed_at.is_not(None)
+    flipped = db.session.execute(
+        sa.update(PostReaction)
+        .where(*mine, state)
+        .values(removed_at=utcnow() if removed else None)
+        .returning(PostReaction.id),
+        execution_options={"synchronize_session": False},
+    )
+    return flipped.scalar() is not None
 
 
 def ensure_kind(kind: str) -> None:
@@ -50,12 +70,7 @@ def ensure_kind(kind: str) -> None:
 
 def remove_reaction(post: Post, member: Member, kind: str) -> Post:
     ensure_kind(kind)
-    deleted = db.session.execute(
-        sa.delete(PostReaction)
-        .where(PostReaction.post_id == post.id, PostReaction.member_id == member.id, PostReaction.kind == kind)
-        .returning(PostReaction.id)
-    ).scalar()
-    if deleted is not None:
+    if set_reaction_removed(post, member, kind, removed=True):
         apply_reaction(post, member.id, kind, -1)
     return post
 
@@ -86,7 +101,8 @@ def accept_answer(thread: Thread, actor: Member, post_id: int) -> Thread:
     thread.accepted_post_id = post.id
     if earns_acceptance(thread, post):
         bump_profile(post.author_id, accepted_answers=1, reputation=ACCEPTED_ANSWER_POINTS)
-        record_activity(post.author_id, "answer_accepted", "post", post.id, thread_id=thread.id)
+        if first_acceptance(post):
+            record_activity(post.author_id, "answer_accepted", "post", post.id, thread_id=thread.id)
     db.session.flush()
     return thread
 
@@ -94,6 +110,18 @@ def accept_answer(thread: Thread, actor: Member, post_id: int) -> Thread:
 def earns_acceptance(thread: Thread, post: Post) -> bool:
     """Answering your own question may mark the answer, but earns no points and is no activity."""
     return post.author_id != thread.author_id
+
+
+def first_acceptance(post: Post) -> bool:
+    """Stamp first_accepted_at once; True only for the call that stamped it (accepting A, B, A announces A once)."""
+    stamped = db.session.execute(
+        sa.update(Post)
+        .where(Post.id == post.id, Post.first_accepted_at.is_(None))
+        .values(first_accepted_at=utcnow())
+        .returning(Post.id),
+        execution_options={"synchronize_session": False},
+    )
+    return stamped.scalar() is not None
 
 
 def withdraw_accepted_answer(thread: Thread) -> None:

@@ -6,9 +6,10 @@ import sqlalchemy as sa
 from flask import current_app
 
 from community.markdown import render_markdown
-from community.models import Category, Post, Thread, ThreadTag
+from community.models import Category, ContentShare, Post, Thread, ThreadTag
 from community.services.common import (
     bump_profile,
+    dialect_insert,
     ensure_author_or_moderator,
     ensure_can_contribute,
     ensure_moderator,
@@ -228,5 +229,13 @@ def share(kind: str, content_id: int, member: Member) -> dict:
     ensure_can_contribute(member)
     content = f"{kind}-{content_id}"
     url = f"{current_app.config['PUBLIC_SITE_URL'].rstrip('/')}/r/{member.referral_code}?content={content}"
-    record_activity(member.id, "content_shared", kind, content_id, url=url)
+    table = ContentShare.__table__
+    first = (
+        dialect_insert(table)
+        .values(member_id=member.id, content_type=kind, content_id=content_id, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=[table.c.member_id, table.c.content_type, table.c.content_id])
+        .returning(table.c.member_id)
+    )
+    if db.session.execute(first).scalar() is not None:  # sharing again hands out the same link, silently
+        record_activity(member.id, "content_shared", kind, content_id, url=url)
     return {"url": url, "code": member.referral_code, "content": content}

@@ -46,6 +46,7 @@ SQLITE_SEARCH_DROP = [
 ]
 PG_SEARCH_DROP = ["DROP INDEX IF EXISTS ix_threads_title_fts", "DROP INDEX IF EXISTS ix_posts_body_fts"]
 TABLES = [
+    "content_shares",
     "post_reactions",
     "post_flags",
     "thread_tags",
@@ -167,6 +168,7 @@ def upgrade():
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("edited_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("first_accepted_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["author_id"], ["members.id"], name=op.f("fk_posts_author_id_members")),
         sa.ForeignKeyConstraint(["reply_to_id"], ["posts.id"], name=op.f("fk_posts_reply_to_id_posts")),
         sa.ForeignKeyConstraint(
@@ -246,6 +248,7 @@ def upgrade():
         sa.Column("member_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("removed_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint("kind IN ('like', 'helpful', 'insightful')", name=op.f("ck_post_reactions_kind")),
         sa.ForeignKeyConstraint(
             ["member_id"], ["members.id"], name=op.f("fk_post_reactions_member_id_members"), ondelete="CASCADE"
@@ -258,6 +261,19 @@ def upgrade():
     )
     with op.batch_alter_table("post_reactions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_post_reactions_member_id"), ["member_id"], unique=False)
+
+    op.create_table(
+        "content_shares",
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("content_type", sa.String(length=20), nullable=False),
+        sa.Column("content_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("content_type IN ('thread', 'recommendation')", name=op.f("ck_content_shares_content_type")),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["members.id"], name=op.f("fk_content_shares_member_id_members"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("member_id", "content_type", "content_id", name=op.f("pk_content_shares")),
+    )
 
     dialect = op.get_bind().dialect.name
     for statement in PG_SEARCH if dialect == "postgresql" else SQLITE_SEARCH if dialect == "sqlite" else []:

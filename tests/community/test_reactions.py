@@ -158,3 +158,28 @@ def test_accepting_your_own_reply_marks_it_but_earns_nothing(auth, client, reply
     accepted = [a["member_id"] for a in activities if a["activity_type"] == "answer_accepted"]
     assert accepted == ([reply["author"].member.id] if then == "moves_to_another_reply" else [])
     assert asker.member.id not in [e["member"]["id"] for e in client.get(f"{API}/leaderboard").get_json()["items"]]
+
+
+def test_reacting_again_after_taking_it_back_counts_but_is_announced_once(auth, client, reply, activities):
+    fan = auth.client("member")
+    for method in ("put", "delete", "put", "delete", "put", "put"):
+        react(fan, reply["post"]["id"], method=method)
+    assert react(fan, reply["post"]["id"]).get_json()["reactions"]["like"] == 1
+    thread = client.get(f"{API}/threads/{reply['thread']['id']}").get_json()
+    assert (thread["reaction_count"], thread["score"]) == (1, 1 + 2)
+    profile = client.get(f"{API}/members/{reply['author'].member.id}").get_json()
+    assert (profile["reactions_received"], profile["reputation"]) == (1, 1)
+    announced = [(a["activity_type"], a["member_id"]) for a in activities if a["activity_type"].startswith("reaction")]
+    assert announced == [("reaction_given", fan.member.id), ("reaction_received", reply["author"].member.id)]
+
+
+def test_moving_the_accepted_answer_back_and_forth_announces_each_answer_once(auth, client, reply, activities):
+    other = auth.client("member")
+    second = new_reply(other, reply["thread"]["id"])
+    path = f"{API}/threads/{reply['thread']['id']}/accept"
+    for post_id in (reply["post"]["id"], second["id"], reply["post"]["id"], second["id"], reply["post"]["id"]):
+        assert reply["asker"].post(path, json={"post_id": post_id}).status_code == 200
+    announced = [(a["member_id"], a["subject_id"]) for a in activities if a["activity_type"] == "answer_accepted"]
+    assert announced == [(reply["author"].member.id, reply["post"]["id"]), (other.member.id, second["id"])]
+    assert client.get(f"{API}/members/{reply['author'].member.id}").get_json()["reputation"] == 15
+    assert client.get(f"{API}/members/{other.member.id}").get_json()["reputation"] == 0

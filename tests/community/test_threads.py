@@ -274,3 +274,23 @@ def test_retagging_a_thread_keeps_shared_tags(auth, client, category):
     assert changed.status_code == 200 and changed.get_json()["tags"] == ["b", "c"]
     assert [t["id"] for t in client.get(f"{API}/threads?tag=c").get_json()["items"]] == [thread["id"]]
     assert client.get(f"{API}/threads?tag=a").get_json()["items"] == []
+
+
+def test_sharing_twice_gives_the_same_link_and_is_announced_once(auth, create, category, activities):
+    from tests.community.factories import RecommendationFactory
+
+    thread = new_thread(auth.client("member"), category.id)
+    recommendation = create(RecommendationFactory)
+    sharer, other = auth.client("member"), auth.client("member")
+    paths = [f"{API}/threads/{thread['id']}/share", f"{API}/recommendations/{recommendation.id}/share"]
+    for path in paths:
+        links = [sharer.post(path).get_json() for _ in range(3)]
+        assert links[0] == links[1] == links[2]
+        other.post(path)
+    shared = [(a["member_id"], a["subject_type"]) for a in activities if a["activity_type"] == "content_shared"]
+    assert shared == [
+        (sharer.member.id, "thread"),
+        (other.member.id, "thread"),
+        (sharer.member.id, "recommendation"),
+        (other.member.id, "recommendation"),
+    ]
