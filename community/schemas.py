@@ -7,10 +7,19 @@ from community.services.common import MAX_ID
 from core.schemas import BaseSchema, PageArgsSchema
 
 BODY = validate.Length(min=1, max=20_000)
+# Markdown bodies are stored as written (leading spaces can matter), but a blank one is refused.
+NOT_BLANK = validate.Predicate("strip", error="Must not be blank.")
 TITLE = validate.Length(min=3, max=200)
 TAG = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9-]{0,29}$", error="Tags are 1-30 letters, digits or dashes.")
 SORTS = ("latest", "active", "top")
 ID = validate.Range(min=1, max=MAX_ID)
+
+
+class Trimmed(fields.String):
+    """A string stripped of surrounding whitespace before it is validated: "   " is empty, so too short."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        return super()._deserialize(value, attr, data, **kwargs).strip()
 
 
 class AuthorSchema(BaseSchema):
@@ -21,8 +30,8 @@ class AuthorSchema(BaseSchema):
 class CategorySchema(BaseSchema):
     id = fields.Integer(dump_only=True)
     slug = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,39}$"))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=80))
-    description = fields.String(load_default="", validate=validate.Length(max=500))
+    name = Trimmed(required=True, validate=validate.Length(min=1, max=80))
+    description = Trimmed(load_default="", validate=validate.Length(max=500))
     created_at = fields.DateTime(dump_only=True)
 
 
@@ -37,8 +46,10 @@ class ThreadSchema(BaseSchema):
     category_id = fields.Integer(required=True, strict=True)
     category = fields.Nested(CategoryRefSchema, dump_only=True)
     author = fields.Nested(AuthorSchema, dump_only=True)
-    title = fields.String(required=True, validate=TITLE)
-    body = fields.String(required=True, validate=BODY, metadata={"description": "Markdown, stored as written"})
+    title = Trimmed(required=True, validate=TITLE)
+    body = fields.String(
+        required=True, validate=[BODY, NOT_BLANK], metadata={"description": "Markdown, stored as written"}
+    )
     body_html = fields.String(dump_only=True, metadata={"description": "Sanitised HTML rendering of body"})
     tags = fields.List(fields.String(validate=TAG), load_default=list, validate=validate.Length(max=5))
     reply_count = fields.Integer(dump_only=True)
@@ -73,7 +84,9 @@ class PostSchema(BaseSchema):
     id = fields.Integer(dump_only=True)
     thread_id = fields.Integer(dump_only=True)
     author = fields.Nested(AuthorSchema, dump_only=True)
-    body = fields.String(required=True, validate=BODY, metadata={"description": "Markdown, stored as written"})
+    body = fields.String(
+        required=True, validate=[BODY, NOT_BLANK], metadata={"description": "Markdown, stored as written"}
+    )
     body_html = fields.String(dump_only=True)
     reply_to_id = fields.Integer(load_default=None, allow_none=True, strict=True)
     is_opener = fields.Boolean(dump_only=True)
@@ -84,7 +97,7 @@ class PostSchema(BaseSchema):
 
 
 class PostUpdateSchema(BaseSchema):
-    body = fields.String(required=True, validate=BODY)
+    body = fields.String(required=True, validate=[BODY, NOT_BLANK])
 
 
 class AcceptSchema(BaseSchema):
@@ -99,8 +112,8 @@ class ShareLinkSchema(BaseSchema):
 
 class ProductSchema(BaseSchema):
     id = fields.Integer(dump_only=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    description = fields.String(load_default="", validate=validate.Length(max=2000))
+    name = Trimmed(required=True, validate=validate.Length(min=1, max=120))
+    description = Trimmed(load_default="", validate=validate.Length(max=2000))
     url = fields.URL(load_default=None, allow_none=True, schemes={"http", "https"}, validate=validate.Length(max=500))
     active = fields.Boolean(load_default=True)
     created_at = fields.DateTime(dump_only=True)
@@ -121,7 +134,7 @@ class RecommendationSchema(BaseSchema):
     product_id = fields.Integer(dump_only=True)
     member = fields.Nested(AuthorSchema, dump_only=True)
     score = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=10))
-    body = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    body = fields.String(required=True, validate=[validate.Length(min=1, max=5000), NOT_BLANK])
     body_html = fields.String(dump_only=True)
     endorsement_count = fields.Integer(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
@@ -145,7 +158,7 @@ class PostFlagSchema(BaseSchema):
     post = fields.Nested(PostSchema, dump_only=True)
     reporter_id = fields.Integer(dump_only=True, allow_none=True)
     reason = fields.String(required=True, validate=validate.OneOf(FLAG_REASONS))
-    details = fields.String(load_default="", validate=validate.Length(max=1000))
+    details = Trimmed(load_default="", validate=validate.Length(max=1000))
     status = fields.String(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
     resolved_at = fields.DateTime(dump_only=True, allow_none=True)
