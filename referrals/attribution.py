@@ -1,7 +1,8 @@
 """The five attribution models as pure functions: touch times in, integer shares out.
 
 Shares are millionths (CREDIT_UNIT) and always sum to exactly CREDIT_UNIT, so the
-stored credit of one conversion is exactly 1 under every model.
+stored credit of one conversion is exactly 1 under every model, in every attribution
+window: a window is its own computation over the touches inside it.
 """
 
 from __future__ import annotations
@@ -73,3 +74,17 @@ def credit_shares(model: str, times: Sequence[datetime], converted_at: datetime)
     if not times:
         raise ValueError("a conversion needs at least one touch")
     return to_shares(WEIGHTS[model](times, converted_at))
+
+
+def touches_in_window(times: Sequence[datetime], converted_at: datetime, window_days: int) -> list[int]:
+    """Positions of the touches at most `window_days` before the conversion."""
+    limit = timedelta(days=window_days)
+    return [i for i, t in enumerate(times) if converted_at - t <= limit]
+
+
+def window_shares(model: str, times: Sequence[datetime], converted_at: datetime, window_days: int) -> dict[int, int]:
+    """{position: share} over the touches inside the window (summing to CREDIT_UNIT); {} when none is inside."""
+    inside = touches_in_window(times, converted_at, window_days)
+    if not inside:
+        return {}
+    return dict(zip(inside, credit_shares(model, [times[i] for i in inside], converted_at), strict=True))

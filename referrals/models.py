@@ -19,6 +19,8 @@ REWARD_TRIGGERS = ("signup", "first_post", "customer")
 REWARD_SIDES = ("referrer", "referee")
 # Credit is stored as an integer number of millionths, so one conversion's credit sums to exactly 1.
 CREDIT_UNIT = 1_000_000
+# Attribution windows (days) that credit is stored for, up to REFERRAL_WINDOW_DAYS (which is always one).
+STANDARD_WINDOWS = (7, 14, 30, 60, 90)
 
 
 class Campaign(db.Model):
@@ -129,14 +131,22 @@ class Touch(db.Model):
 
 
 class Credit(db.Model):
-    """The share of one conversion given to one touch under one model (millionths)."""
+    """The share of one conversion given to one touch under one model and attribution window (millionths).
+
+    Each window is its own exact computation over the touches inside it, so credit sums to 1 per
+    (conversion, window, model); a conversion without a touch inside a window has no rows for it.
+    """
 
     __tablename__ = "referral_credits"
-    __table_args__ = (sa.CheckConstraint(in_list("model", MODELS), name="model"),)
+    __table_args__ = (
+        sa.CheckConstraint(in_list("model", MODELS), name="model"),
+        sa.CheckConstraint("window_days > 0", name="window_days"),
+    )
 
     conversion_id: Mapped[int] = mapped_column(
         sa.ForeignKey("referral_conversions.id", ondelete="CASCADE"), primary_key=True
     )
+    window_days: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)
     model: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
     touch_id: Mapped[int] = mapped_column(
         sa.ForeignKey("referral_touches.id", ondelete="CASCADE"), primary_key=True, index=True

@@ -4,12 +4,20 @@ from marshmallow import ValidationError, fields, post_load, validate
 
 from core.schemas import BaseSchema, PageArgsSchema
 from referrals.models import CONVERSION_KINDS, MODELS, REWARD_TRIGGERS
+from referrals.services.conversions import attribution_windows
 from referrals.services.reports import GROUPS
 
 PRINTABLE = validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error="Control characters are not allowed.")
 UTM = {"allow_none": True, "validate": [validate.Length(max=100), PRINTABLE]}
 DEFAULT_RANGE = timedelta(days=30)
 MIN_YEAR, MAX_YEAR = 2000, 2999
+
+
+def stored_window(days: int) -> None:
+    """Reports read stored credit, which exists for these attribution windows only."""
+    allowed = attribution_windows()
+    if days not in allowed:
+        raise ValidationError(f"Must be one of: {', '.join(map(str, allowed))}.")
 
 
 class Moment(fields.Field):
@@ -82,7 +90,11 @@ class RangeArgsSchema(BaseSchema):
 class AttributionArgsSchema(RangeArgsSchema):
     model = fields.String(load_default="last_touch", validate=validate.OneOf(MODELS))
     group_by = fields.String(load_default="referrer", validate=validate.OneOf(GROUPS))
-    window_days = fields.Integer(load_default=None, validate=validate.Range(min=1, max=365))
+    window_days = fields.Integer(
+        load_default=None,
+        validate=stored_window,
+        metadata={"description": "One of the stored attribution windows (7, 14 and 30 by default); default: 30"},
+    )
 
 
 class LeaderboardArgsSchema(RangeArgsSchema):

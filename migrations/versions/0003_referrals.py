@@ -115,13 +115,15 @@ def upgrade():
 
     op.create_table('referral_credits',
     sa.Column('conversion_id', sa.Integer(), nullable=False),
+    sa.Column('window_days', sa.SmallInteger(), nullable=False),
     sa.Column('model', sa.String(length=16), nullable=False),
     sa.Column('touch_id', sa.Integer(), nullable=False),
     sa.Column('share', sa.Integer(), nullable=False),
     sa.CheckConstraint("model IN ('first_touch', 'last_touch', 'linear', 'time_decay', 'position_based')", name=op.f('ck_referral_credits_model')),
+    sa.CheckConstraint('window_days > 0', name=op.f('ck_referral_credits_window_days')),
     sa.ForeignKeyConstraint(['conversion_id'], ['referral_conversions.id'], name=op.f('fk_referral_credits_conversion_id_referral_conversions'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['touch_id'], ['referral_touches.id'], name=op.f('fk_referral_credits_touch_id_referral_touches'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('conversion_id', 'model', 'touch_id', name=op.f('pk_referral_credits'))
+    sa.PrimaryKeyConstraint('conversion_id', 'window_days', 'model', 'touch_id', name=op.f('pk_referral_credits'))
     )
     with op.batch_alter_table('referral_credits', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_referral_credits_touch_id'), ['touch_id'], unique=False)

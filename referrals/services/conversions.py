@@ -14,8 +14,8 @@ from core.accounts.models import Member
 from core.errors import ValidationFailed
 from core.extensions import db
 from core.signals import activity_recorded
-from referrals.attribution import credit_shares
-from referrals.models import MODELS, Campaign, Click, Conversion, Credit, MemberVisitor, Touch
+from referrals.attribution import window_shares
+from referrals.models import MODELS, STANDARD_WINDOWS, Campaign, Click, Conversion, Credit, MemberVisitor, Touch
 from referrals.services import rewards
 from referrals.services.fraud import fraud_reasons
 
@@ -27,6 +27,15 @@ VISITOR_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 def window_days() -> int:
     return int(current_app.config.get("REFERRAL_WINDOW_DAYS", 30))
+
+
+def attribution_windows() -> tuple[int, ...]:
+    """The windows credit is stored for: the standard ones within the configured window, and that window.
+
+    Touches are gathered over the configured window only, so a wider one could not be computed exactly.
+    """
+    configured = window_days()
+    return tuple(sorted({w for w in STANDARD_WINDOWS if w < configured} | {configured}))
 
 
 def valid_visitor_id(value: str | None) -> str | None:
@@ -84,11 +93,19 @@ def gather_touches(clicks: list[Click], referrer: Member | None, at: datetime) -
 
 
 def store_credits(conversion: Conversion, touches: list[Touch]) -> None:
+    """Credit per attribution window and model, each over the touches inside that window."""
     times = [t.occurred_at for t in touches]
     rows = [
-        {"conversion_id": conversion.id, "model": model, "touch_id": touch.id, "share": share}
+        {
+            "conversion_id": conversion.id,
+            "window_days": window,
+            "model": model,
+            "touch_id": touches[i].id,
+            "share": share,
+        }
+        for window in attribution_windows()
         for model in MODELS
-        for touch, share in zip(touches, credit_shares(model, times, conversion.occurred_at), strict=True)
+        for i, share in window_shares(model, times, conversion.occurred_at, window).items()
     ]
     db.session.execute(sa.insert(Credit), rows)
 
@@ -194,11 +211,10 @@ def conversion_exists(member_id: int, kind: str) -> bool:
 
 
 def copy_credits(from_conversion_id: int, to_conversion_id: int) -> None:
-    source = sa.select(sa.literal(to_conversion_id), Credit.model, Credit.touch_id, Credit.share).where(
-        Credit.conversion_id == from_conversion_id
-    )
+    columns = (Credit.window_days, Credit.model, Credit.touch_id, Credit.share)
+    source = sa.select(sa.literal(to_conversion_id), *columns).where(Credit.conversion_id == from_conversion_id)
     db.session.execute(
-        sa.insert(Credit).from_select(["conversion_id", "model", "touch_id", "share"], source),
+        sa.insert(Credit).from_select(["conversion_id", *(c.key for c in columns)], source),
     )
 
 

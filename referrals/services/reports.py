@@ -11,6 +11,7 @@ from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 from core.pagination import paginate
 from referrals.models import CREDIT_UNIT, Campaign, Click, Conversion, Credit, Touch
+from referrals.services.conversions import attribution_windows
 from referrals.services.conversions import window_days as configured_window_days
 from referrals.services.links import MAX_ID
 
@@ -35,13 +36,20 @@ def conversion_filters(start: datetime, end: datetime, include_flagged: bool) ->
     return filters if include_flagged else [*filters, Conversion.flagged.is_(False)]
 
 
-def credited_by_kind(touch_key, model: str, filters: list):
-    """Sum of credit per (group key, conversion kind), in millionths."""
+def check_window(window_days: int) -> int:
+    allowed = attribution_windows()
+    if window_days not in allowed:
+        raise ValidationFailed(f"Must be one of: {', '.join(map(str, allowed))}.", field="window_days")
+    return window_days
+
+
+def credited_by_kind(touch_key, model: str, window_days: int, filters: list):
+    """Sum of stored credit per (group key, conversion kind) in one window, in millionths."""
     return (
         sa.select(touch_key.label("key"), Conversion.kind, sa.func.sum(Credit.share).label("credit"))
         .join(Touch, Touch.id == Credit.touch_id)
         .join(Conversion, Conversion.id == Credit.conversion_id)
-        .where(Credit.model == model, *filters)
+        .where(Credit.model == model, Credit.window_days == window_days, *filters)
         .group_by(touch_key, Conversion.kind)
     )
 
@@ -56,15 +64,15 @@ def attribution(
     include_flagged: bool = False,
 ) -> dict:
     check_range(start, end)
-    window_days = window_days or configured_window_days()
+    window_days = check_window(window_days or configured_window_days())
     click_key = group_column(Click, group_by)
     clicks = db.session.execute(
         sa.select(click_key, sa.func.count(Click.id), sa.func.count(sa.distinct(Click.visitor_id)))
         .where(Click.occurred_at >= start, Click.occurred_at < end)
         .group_by(click_key)
     ).all()
-    filters = [*conversion_filters(start, end, include_flagged), Touch.age_seconds <= window_days * 86400]
-    credits = db.session.execute(credited_by_kind(group_column(Touch, group_by), model, filters)).all()
+    filters = conversion_filters(start, end, include_flagged)
+    credits = db.session.execute(credited_by_kind(group_column(Touch, group_by), model, window_days, filters)).all()
     rows: dict = {}
     for key, count, visitors in clicks:
         rows[key] = {"clicks": count, "unique_visitors": visitors}
@@ -142,7 +150,11 @@ def leaderboard(*, model: str, start: datetime, end: datetime, limit: int, inclu
         .join(Touch, Touch.id == Credit.touch_id)
         .join(Conversion, Conversion.id == Credit.conversion_id)
         .join(Member, Member.id == Touch.referrer_id)
-        .where(Credit.model == model, *conversion_filters(start, end, include_flagged))
+        .where(
+            Credit.model == model,
+            Credit.window_days == configured_window_days(),
+            *conversion_filters(start, end, include_flagged),
+        )
         .group_by(Touch.referrer_id, Member.display_name)
         .order_by(credit["signup"].desc(), credit["customer"].desc(), Touch.referrer_id)
         .limit(limit)

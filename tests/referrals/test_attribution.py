@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from referrals.attribution import credit_shares, to_shares
-from referrals.models import CREDIT_UNIT, MODELS
+from referrals.attribution import credit_shares, to_shares, window_shares
+from referrals.models import CREDIT_UNIT, MODELS, STANDARD_WINDOWS
 
 CONVERTED = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -54,7 +54,8 @@ def test_a_conversion_needs_a_touch():
         credit_shares("linear", [], CONVERTED)
 
 
-touch_ages = st.lists(st.floats(min_value=0, max_value=30, allow_nan=False), min_size=1, max_size=60)
+touch_ages = st.lists(st.floats(min_value=0, max_value=120, allow_nan=False), min_size=1, max_size=60)
+windows = st.one_of(st.sampled_from(STANDARD_WINDOWS), st.integers(min_value=1, max_value=365))
 
 
 @given(ages=touch_ages, model=st.sampled_from(MODELS))
@@ -62,6 +63,30 @@ def test_credit_sums_to_exactly_one_and_is_never_negative(ages, model):
     shares = credit_shares(model, sorted(days_before(*ages)), CONVERTED)
     assert sum(shares) == CREDIT_UNIT
     assert len(shares) == len(ages) and all(share >= 0 for share in shares)
+
+
+touch_seconds = st.lists(st.integers(min_value=0, max_value=120 * 86400), min_size=1, max_size=60)
+
+
+@given(ages=touch_seconds, model=st.sampled_from(MODELS), window=windows)
+def test_credit_in_every_window_sums_to_exactly_one_over_its_own_touches(ages, model, window):
+    ages = sorted(ages, reverse=True)  # oldest first, as touches are stored
+    times = [CONVERTED - timedelta(seconds=age) for age in ages]
+    shares = window_shares(model, times, CONVERTED, window)
+    inside = [i for i, age in enumerate(ages) if age <= window * 86400]
+    assert sorted(shares) == inside  # exactly the touches inside the window, none outside
+    if inside:
+        assert sum(shares.values()) == CREDIT_UNIT and all(share >= 0 for share in shares.values())
+        assert list(shares.values()) == credit_shares(model, [times[i] for i in inside], CONVERTED)
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_a_narrow_window_recomputes_over_its_touches(model):
+    # Touches 10 and 1 days old: in a 7-day window only the second exists, and it gets everything.
+    times = days_before(10, 1)
+    assert window_shares(model, times, CONVERTED, 7) == {1: CREDIT_UNIT}
+    assert sum(window_shares(model, times, CONVERTED, 30).values()) == CREDIT_UNIT
+    assert window_shares(model, times, CONVERTED, 0) == {}
 
 
 @given(ages=touch_ages)

@@ -9,7 +9,8 @@ from core.accounts.models import Member
 from core.extensions import db
 from core.models import utcnow
 from core.signals import activity_recorded
-from referrals.models import MODELS, Conversion, Credit, MemberVisitor, RewardEntry, RewardRule, Touch
+from referrals.models import MODELS, STANDARD_WINDOWS, Conversion, Credit, MemberVisitor, RewardEntry, RewardRule, Touch
+from referrals.services.conversions import attribution_windows
 from tests.factories import MemberFactory
 from tests.referrals.conftest import BOT
 from tests.referrals.factories import ClickFactory
@@ -29,13 +30,13 @@ def conversion_of(app, member_id, kind="signup"):
         )
 
 
-def credits_of(app, conversion_id) -> dict:
-    """{model: [(referrer_id, share), ...] in touch order}."""
+def credits_of(app, conversion_id, window_days=30) -> dict:
+    """{model: [(referrer_id, share), ...] in touch order} in one attribution window."""
     with app.app_context():
         rows = db.session.execute(
             sa.select(Credit.model, Touch.referrer_id, Credit.share)
             .join(Touch, Touch.id == Credit.touch_id)
-            .where(Credit.conversion_id == conversion_id)
+            .where(Credit.conversion_id == conversion_id, Credit.window_days == window_days)
             .order_by(Credit.model, Touch.position)
         ).all()
     result: dict = {}
@@ -129,6 +130,35 @@ def test_explicit_code_outranks_a_later_click_by_someone_else(app, client, auth)
     with app.app_context():
         rewards = db.session.execute(sa.select(RewardEntry.member_id, RewardEntry.side)).all()
     assert [tuple(row) for row in rewards] == [(ann.id, "referrer")]
+
+
+def test_credit_is_stored_per_window_over_the_touches_inside_it(app, client, auth):
+    ann, ben = auth.member(), auth.member()
+    with app.app_context():
+        first = ClickFactory(referrer=db.session.get(Member, ann.id), days_ago=10)
+        ClickFactory(referrer=db.session.get(Member, ben.id), days_ago=1, visitor_id=first.visitor_id)
+        db.session.commit()
+        visitor_id = first.visitor_id
+    client.set_cookie("plvid", visitor_id)
+    conversion = conversion_of(app, signup(client).get_json()["id"])
+    assert credits_of(app, conversion.id, 7) == {model: [(ben.id, 1_000_000)] for model in MODELS}
+    for window in (14, 30):
+        credits = credits_of(app, conversion.id, window)
+        assert credits["linear"] == [(ann.id, 500_000), (ben.id, 500_000)]
+        assert all(sum(share for _, share in shares) == 1_000_000 for shares in credits.values())
+    with app.app_context():
+        windows = db.session.scalars(sa.select(Credit.window_days).distinct().order_by(Credit.window_days)).all()
+    assert windows == [7, 14, 30]
+
+
+WINDOWS_BY_CONFIG = [(30, (7, 14, 30)), (2, (2,)), (45, (7, 14, 30, 45)), (90, STANDARD_WINDOWS)]
+
+
+@pytest.mark.parametrize(("configured", "windows"), WINDOWS_BY_CONFIG)
+def test_stored_windows_follow_the_configured_window(app, monkeypatch, configured, windows):
+    monkeypatch.setitem(app.config, "REFERRAL_WINDOW_DAYS", configured)
+    with app.app_context():
+        assert attribution_windows() == windows
 
 
 def test_unknown_referral_code_aborts_the_signup(app, client):

@@ -42,7 +42,7 @@ def stored_credit(app, member_id) -> dict:
         rows = db.session.execute(
             sa.select(Credit.model, Touch.referrer_id, Credit.share, Touch.occurred_at)
             .join(Touch, Touch.id == Credit.touch_id)
-            .where(Credit.conversion_id == conversion.id)
+            .where(Credit.conversion_id == conversion.id, Credit.window_days == 30)
             .order_by(Touch.position)
         ).all()
     credit: dict = {}

@@ -6,6 +6,7 @@ import pytest
 
 from core.extensions import db
 from core.models import utcnow
+from referrals.models import MODELS
 from referrals.services import attribute_signup, record_conversion
 from tests.factories import MemberFactory
 from tests.referrals.factories import CampaignFactory, ClickFactory
@@ -102,10 +103,27 @@ def test_attribution_by_campaign_source_and_channel(marketer, story):
     assert set(channels) == {"campaign", "link"}
 
 
-def test_a_narrower_window_drops_older_touches(marketer, story):
-    items = by_key(report(marketer, "attribution", model="linear", window_days=2))
-    assert items[str(story["ann"])]["signups"] == 0.0
-    assert items[str(story["ben"])]["signups"] == 0.5
+@pytest.mark.parametrize("model", MODELS)
+def test_a_narrower_window_recomputes_credit_over_its_own_touches(app, marketer, model):
+    """Touches 10 and 1 days before the signup: in a 7-day window the second one is the only touch."""
+    with app.app_context():
+        ann, ben = MemberFactory(display_name="Ann"), MemberFactory(display_name="Ben")
+        first = ClickFactory(referrer=ann, days_ago=10)
+        ClickFactory(referrer=ben, days_ago=1, visitor_id=first.visitor_id)
+        attribute_signup(MemberFactory(), visitor_id=first.visitor_id)
+        db.session.commit()
+        ann, ben = str(ann.id), str(ben.id)
+    week = by_key(report(marketer, "attribution", model=model, window_days=7))
+    assert week[ben]["signups"] == 1.0 and week.get(ann, {"signups": 0.0})["signups"] == 0.0
+    month = by_key(report(marketer, "attribution", model=model))
+    assert month[ann]["signups"] + month[ben]["signups"] == 1.0
+
+
+def test_window_days_must_be_a_stored_window(app, marketer):
+    response = marketer.get("/api/v1/referrals/attribution", query_string={"window_days": 60})
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["window_days"] == ["Must be one of: 7, 14, 30."]
+    assert report(marketer, "attribution", window_days=14)["window_days"] == 14
 
 
 def test_date_range_limits_clicks_and_conversions(marketer, story):
@@ -181,6 +199,7 @@ BAD_QUERIES = [
     ("attribution", {"to": "2026-13-40"}, "to"),
     ("attribution", {"from": "2026-11-10", "to": "2026-11-01"}, "from"),
     ("attribution", {"window_days": "0"}, "window_days"),
+    ("attribution", {"window_days": "2"}, "window_days"),
     ("attribution", {"window_days": "x"}, "window_days"),
     ("attribution", {"include_flagged": "maybe"}, "include_flagged"),
     ("funnel", {"from": "2026-11-01T25:00"}, "from"),

@@ -26,8 +26,8 @@ def test_seed_demo_adds_campaigns_clicks_and_credited_signups(app_ctx):
     signups = db.session.scalar(sa.select(sa.func.count(Conversion.id)).where(Conversion.kind == "signup"))
     assert signups == 24
     totals = db.session.execute(
-        sa.select(Credit.conversion_id, Credit.model, sa.func.sum(Credit.share)).group_by(
-            Credit.conversion_id, Credit.model
+        sa.select(Credit.conversion_id, Credit.window_days, Credit.model, sa.func.sum(Credit.share)).group_by(
+            Credit.conversion_id, Credit.window_days, Credit.model
         )
     ).all()
     assert totals and {total for *_, total in totals} == {1_000_000}

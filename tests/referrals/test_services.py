@@ -37,7 +37,7 @@ def credit_total(member_id: int, kind: str) -> dict:
     stmt = (
         sa.select(Credit.model, sa.func.sum(Credit.share))
         .join(Conversion, Conversion.id == Credit.conversion_id)
-        .where(Conversion.member_id == member_id, Conversion.kind == kind)
+        .where(Conversion.member_id == member_id, Conversion.kind == kind, Credit.window_days == 30)
         .group_by(Credit.model)
     )
     return dict(db.session.execute(stmt).all())
