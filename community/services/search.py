@@ -28,8 +28,10 @@ def fts5_query(q: str) -> str:
 
 
 def ranked_postgresql(q: str):
+    # The words only, all required, as fts5_query does on SQLite: `bluetooth*` and `-battery`
+    # search "bluetooth" and "battery" on both backends (no operator syntax on either).
     config = sa.literal_column("'english'::regconfig")
-    query = sa.func.websearch_to_tsquery(config, q)
+    query = sa.func.plainto_tsquery(config, " ".join(WORD.findall(q)[:20]))
     body = sa.func.to_tsvector(config, Post.body)
     title = sa.func.to_tsvector(config, Thread.title)
     title_hit = sa.and_(Post.is_opener, title.op("@@")(query))

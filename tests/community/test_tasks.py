@@ -31,7 +31,13 @@ def test_reconcile_recounts_from_the_rows_and_is_idempotent():
 
 @pytest.mark.usefixtures("app_ctx")
 def test_reconcile_of_a_missing_thread_does_nothing():
-    reconcile_thread_counters(424242)  # no row, no error
+    other = ThreadFactory(reply_count=5, reaction_count=4, score=14)
+    db.session.commit()
+    reconcile_thread_counters(424242)  # no row, no error, no other thread touched
+    db.session.expire_all()
+    assert db.session.get(Thread, 424242) is None
+    stored = db.session.get(Thread, other.id)
+    assert (stored.reply_count, stored.reaction_count, stored.score) == (5, 4, 14)
 
 
 def test_deleting_a_reacted_reply_updates_the_thread_after_commit(auth, client, category):

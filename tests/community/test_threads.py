@@ -223,13 +223,15 @@ def test_list_threads_bad_query(client, query, field):
     assert field in response.get_json()["errors"]
 
 
-def test_cursor_from_another_sort_is_rejected_or_harmless(auth, client, category):
+@pytest.mark.parametrize(("made_for", "used_for"), [("top", "active"), ("active", "top"), ("top", "latest")])
+def test_cursor_from_another_sort_is_422_naming_cursor(auth, client, category, made_for, used_for):
     member = auth.client("member")
     for n in range(3):
         new_thread(member, category.id, title=f"Thread {n}")
-    cursor = client.get(f"{API}/threads?sort=top&limit=1").get_json()["next_cursor"]
-    response = client.get(f"{API}/threads?sort=active&limit=1&cursor={cursor}")
-    assert response.status_code in (200, 422)
+    cursor = client.get(f"{API}/threads?sort={made_for}&limit=1").get_json()["next_cursor"]
+    response = client.get(f"{API}/threads?sort={used_for}&limit=1&cursor={cursor}")
+    assert response.status_code == 422
+    assert list(response.get_json()["errors"]) == ["cursor"]
 
 
 def test_locked_thread_takes_no_replies_but_moderators_may(auth, category):
