@@ -35,8 +35,9 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
 def create_links_app(config: type[Config] | None = None, **overrides) -> Flask:
     """A lean app for the hottest path, the public link pages (/r/<code>): the same config,
     database and views as the main app, none of the API's machinery (sessions, login,
-    rate limits, CORS, OpenAPI), and on PostgreSQL an autocommit engine, so a click
-    is one round trip."""
+    rate limits, CORS, OpenAPI), and on PostgreSQL an autocommit engine without
+    pre-ping, so a click is one round trip. (Without pre-ping, the first click on a
+    connection the database dropped gets a 503 and the pool is refreshed.)"""
     from core.errors import register_errorhandlers as register
     from core.extensions import db
     from core.security import add_link_headers, assign_request_id
@@ -49,6 +50,7 @@ def create_links_app(config: type[Config] | None = None, **overrides) -> Flask:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
             **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
             "isolation_level": "AUTOCOMMIT",
+            "pool_pre_ping": False,
         }
     import core.database  # noqa: F401  (engine tuning listeners)
 
