@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from datetime import timedelta
 
 import pytest
@@ -21,6 +22,8 @@ from leads.services import create_webhook, current_rules, record_activity
 from leads.services.rules import decay_factor
 from tests.conftest import wait_until
 from tests.factories import MemberFactory
+from tests.leads.conftest import RULES, install_rules
+from tests.leads.factories import LeadFactory
 
 pytestmark = pytest.mark.live
 
@@ -244,3 +247,26 @@ def test_concurrent_batches_over_the_same_members_all_succeed(live_server, app, 
         assert db.session.scalar(sa.select(sa.func.count(Activity.id))) == 24 * 12
         counted = db.session.scalar(sa.select(sa.func.count(Activity.id)).where(Activity.points > 0))
     assert counted == 3 * 12  # the daily cap held under concurrency
+
+
+def test_two_sellers_claiming_one_lead_at_once_exactly_one_wins(live_server, app, auth):
+    if app.config["SQLALCHEMY_DATABASE_URI"].split(":", 1)[0].split("+")[0] != "postgresql":
+        pytest.skip("row-level concurrency is PostgreSQL's")
+    with app.app_context():
+        install_rules(RULES)
+        lead_ids = [LeadFactory(points=50).id for _ in range(5)]
+        db.session.commit()
+    sellers = [auth.token(auth.member("sales")) for _ in range(2)]
+    for lead_id in lead_ids:
+        barrier, answers = threading.Barrier(2), []
+
+        def claim(headers, barrier=barrier, answers=answers, lead_id=lead_id):
+            barrier.wait()
+            answers.append(requests.post(f"{live_server}/api/v1/leads/{lead_id}/claim", headers=headers).status_code)
+
+        threads = [threading.Thread(target=claim, args=(headers,)) for headers in sellers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(answers) == [200, 409]
