@@ -20,6 +20,13 @@ def stored_window(days: int) -> None:
         raise ValidationError(f"Must be one of: {', '.join(map(str, allowed))}.")
 
 
+class Trimmed(fields.String):
+    """A string without surrounding whitespace, trimmed before its length is validated."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
 class Moment(fields.Field):
     """An ISO 8601 date (a whole day) or datetime; naive values are UTC."""
 
@@ -56,12 +63,12 @@ class LinkSchema(BaseSchema):
 
 class CampaignSchema(BaseSchema):
     id = fields.Integer(dump_only=True)
-    name = fields.String(required=True, validate=[validate.Length(min=1, max=120), PRINTABLE])
+    name = Trimmed(required=True, validate=[validate.Length(min=1, max=120), PRINTABLE])
     slug = fields.String(dump_only=True)
-    landing_url = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-    utm_source = fields.String(**UTM)
-    utm_medium = fields.String(**UTM)
-    utm_campaign = fields.String(**UTM)
+    landing_url = Trimmed(required=True, validate=validate.Length(min=1, max=2000))
+    utm_source = Trimmed(**UTM)
+    utm_medium = Trimmed(**UTM)
+    utm_campaign = Trimmed(**UTM)
     active = fields.Boolean()
     created_by_id = fields.Integer(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)
@@ -207,7 +214,7 @@ class RewardRuleSchema(BaseSchema):
     trigger = fields.String(required=True, validate=validate.OneOf(REWARD_TRIGGERS))
     referrer_amount = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
     referee_amount = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
-    unit = fields.String(load_default="points", validate=[validate.Length(min=1, max=20), PRINTABLE])
+    unit = Trimmed(load_default="points", validate=[validate.Length(min=1, max=20), PRINTABLE])
     active = fields.Boolean(load_default=True)
     created_at = fields.DateTime(dump_only=True)
 

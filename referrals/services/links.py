@@ -70,7 +70,7 @@ def check_landing_url(url: str) -> str:
 
 def create_campaign(data: dict, creator: Member) -> Campaign:
     campaign = Campaign(
-        name=data["name"].strip(),
+        name=data["name"],
         slug=unique_slug(data["name"]),
         landing_url=check_landing_url(data["landing_url"]),
         utm_source=data.get("utm_source"),
@@ -87,7 +87,7 @@ def update_campaign(campaign: Campaign, changes: dict) -> Campaign:
     if "landing_url" in changes:
         check_landing_url(changes["landing_url"])
     for name, value in changes.items():
-        setattr(campaign, name, value.strip() if isinstance(value, str) else value)
+        setattr(campaign, name, value)
     db.session.flush()
     return campaign
 

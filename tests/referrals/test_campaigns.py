@@ -58,7 +58,10 @@ def test_allowed_landing_urls(marketer, landing_url):
         ({k: v for k, v in VALID.items() if k != "landing_url"}, "landing_url"),
         ({k: v for k, v in VALID.items() if k != "name"}, "name"),
         ({**VALID, "name": ""}, "name"),
+        ({**VALID, "name": "   "}, "name"),
+        ({**VALID, "name": "\t\n "}, "name"),
         ({**VALID, "name": "x" * 121}, "name"),
+        ({**VALID, "landing_url": "  "}, "landing_url"),
         ({**VALID, "utm_source": "x" * 101}, "utm_source"),
         ({**VALID, "utm_medium": "a\x00b"}, "utm_medium"),
         ({**VALID, "name": "Launch\x00"}, "name"),
@@ -80,6 +83,21 @@ def test_update_campaign_validates_the_landing_url(marketer):
     changed = marketer.patch(f"/api/v1/referrals/campaigns/{campaign['id']}", json={"name": "Renamed", "active": False})
     assert changed.status_code == 200
     assert changed.get_json()["name"] == "Renamed" and changed.get_json()["slug"] == campaign["slug"]
+
+
+@pytest.mark.parametrize("name", ["   ", "", "\u00a0\u2003"])
+def test_a_campaign_cannot_be_renamed_to_blank(marketer, name):
+    campaign = marketer.post("/api/v1/referrals/campaigns", json=VALID).get_json()
+    refused = marketer.patch(f"/api/v1/referrals/campaigns/{campaign['id']}", json={"name": name})
+    assert refused.status_code == 422 and "name" in refused.get_json()["errors"]
+    assert marketer.get(f"/api/v1/referrals/campaigns/{campaign['id']}").get_json()["name"] == VALID["name"]
+
+
+def test_names_are_stored_trimmed(marketer):
+    created = marketer.post("/api/v1/referrals/campaigns", json={**VALID, "name": "  Spring  "}).get_json()
+    assert created["name"] == "Spring" and created["slug"] == "spring"
+    renamed = marketer.patch(f"/api/v1/referrals/campaigns/{created['id']}", json={"name": " Summer "}).get_json()
+    assert renamed["name"] == "Summer"
 
 
 def test_members_see_active_campaigns_and_get_their_link(marketer, auth):

@@ -149,6 +149,7 @@ def test_ledger_export_is_csv_safe_for_spreadsheets(marketer, visitor, auth):
         ({**RULE, "referee_amount": 10**9}, "referee_amount"),
         ({**RULE, "referee_amount": "lots"}, "referee_amount"),
         ({**RULE, "unit": ""}, "unit"),
+        ({**RULE, "unit": "   "}, "unit"),
         ({**RULE, "campaign_id": 999999}, "campaign_id"),
         ({**RULE, "campaign_id": 99999999999999999999}, "campaign_id"),
         ({**RULE, "bonus": 1}, "bonus"),
