@@ -2,6 +2,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from marshmallow import ValidationError, fields, post_load, validate
 
+from core.routing import MAX_ID
 from core.schemas import BaseSchema, PageArgsSchema
 from referrals.models import CONVERSION_KINDS, MODELS, REWARD_TRIGGERS
 from referrals.services.conversions import attribution_windows
@@ -209,7 +210,10 @@ class FlagSchema(BaseSchema):
 class RewardRuleSchema(BaseSchema):
     id = fields.Integer(dump_only=True)
     campaign_id = fields.Integer(
-        allow_none=True, load_default=None, metadata={"description": "Only referrals through this campaign; null: all"}
+        allow_none=True,
+        load_default=None,
+        validate=validate.Range(min=1, max=MAX_ID),
+        metadata={"description": "Only referrals through this campaign; null: all"},
     )
     trigger = fields.String(required=True, validate=validate.OneOf(REWARD_TRIGGERS))
     referrer_amount = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
@@ -238,4 +242,4 @@ class RewardEntrySchema(BaseSchema):
 
 
 class LedgerArgsSchema(PageArgsSchema):
-    member_id = fields.Integer(validate=validate.Range(min=1, max=2**63 - 1))
+    member_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))

@@ -13,10 +13,10 @@ from core.accounts.models import Member
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 from core.pagination import paginate
+from core.routing import MAX_ID
 from referrals.models import Campaign
 
 SLUG_PATTERN = re.compile(r"[^a-z0-9]+")
-MAX_ID = 2**63 - 1  # larger path ids overflow SQLite's INTEGER: they cannot exist
 UNSAFE_URL_CHARACTERS = re.compile(r"[\x00-\x20\\\x7f]")
 
 

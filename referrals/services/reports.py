@@ -10,10 +10,10 @@ from core.accounts.models import Member
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 from core.pagination import paginate
+from core.routing import MAX_ID
 from referrals.models import CREDIT_UNIT, Campaign, Click, Conversion, Credit, Touch
 from referrals.services.conversions import attribution_windows
 from referrals.services.conversions import window_days as configured_window_days
-from referrals.services.links import MAX_ID
 
 GROUPS = ("referrer", "campaign", "utm_source", "utm_medium", "channel")
 GROUP_COLUMNS = {"referrer": "referrer_id", "campaign": "campaign_id"}

@@ -15,8 +15,8 @@ from core.accounts.models import Member
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 from core.pagination import paginate
+from core.routing import MAX_ID
 from referrals.models import Campaign, Conversion, RewardEntry, RewardRule, Touch
-from referrals.services.links import MAX_ID
 
 logger = logging.getLogger(__name__)
 FIRST_POST_ACTIVITIES = ("thread_created", "post_created")

@@ -152,6 +152,9 @@ def test_ledger_export_is_csv_safe_for_spreadsheets(marketer, visitor, auth):
         ({**RULE, "unit": "   "}, "unit"),
         ({**RULE, "campaign_id": 999999}, "campaign_id"),
         ({**RULE, "campaign_id": 99999999999999999999}, "campaign_id"),
+        ({**RULE, "campaign_id": 3_000_000_000}, "campaign_id"),
+        ({**RULE, "campaign_id": 2**31}, "campaign_id"),
+        ({**RULE, "campaign_id": 0}, "campaign_id"),
         ({**RULE, "bonus": 1}, "bonus"),
     ],
 )
@@ -172,6 +175,17 @@ def test_missing_rule_is_404(marketer):
     assert marketer.patch("/api/v1/referrals/reward-rules/999999", json={"active": False}).status_code == 404
 
 
-def test_bad_ledger_filter(marketer):
-    response = marketer.get("/api/v1/referrals/rewards?member_id=abc")
+@pytest.mark.parametrize("member_id", ["abc", "0", "3000000000", str(2**31), "99999999999999999999"])
+def test_bad_ledger_filter(marketer, member_id):
+    response = marketer.get(f"/api/v1/referrals/rewards?member_id={member_id}")
     assert response.status_code == 422 and "member_id" in response.get_json()["errors"]
+
+
+def test_largest_ids_reach_the_database_safely(marketer):
+    """2**31 - 1 is the largest id an INTEGER column holds (PostgreSQL): a plain miss, never a DataError."""
+    largest = 2**31 - 1
+    assert marketer.get(f"/api/v1/referrals/rewards?member_id={largest}").get_json()["items"] == []
+    refused = marketer.post("/api/v1/referrals/reward-rules", json={**RULE, "campaign_id": largest})
+    assert refused.status_code == 422 and "campaign_id" in refused.get_json()["errors"]
+    assert marketer.get(f"/api/v1/referrals/tree/{largest}").status_code == 404
+    assert marketer.get(f"/api/v1/referrals/campaigns/{largest}").status_code == 404
