@@ -14,7 +14,6 @@ from core.models import utcnow
 
 MODEL = "linear"
 PATH = f"/api/v1/referrals/attribution?model={MODEL}&group_by=referrer"
-WINDOW_DAYS = 30
 MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position_based")
 
 # Shares in millionths for touch `position` of `n` under each model; each conversion's sum is exactly 10^6.
@@ -29,7 +28,7 @@ SHARES = {
 }
 
 
-def build(url: str, referrers: int, clicks: int, signups: int) -> None:
+def build(url: str, referrers: int, clicks: int, signups: int, windows: tuple[int, ...]) -> None:
     visitors = max(10, clicks * 6 // 10)
     share = "CASE m.model " + " ".join(f"WHEN '{m}' THEN {sql}" for m, sql in SHARES.items()) + " END"
     with building(url, f"{clicks:,} clicks, {signups:,} referred signups with touches and credit") as c:
@@ -67,10 +66,18 @@ def build(url: str, referrers: int, clicks: int, signups: int) -> None:
             CROSS JOIN LATERAL generate_series(0, n - 1) AS p
             CROSS JOIN LATERAL (SELECT ((n - 1 - p) * 5 * 86400 + floor(random() * 5 * 86400))::bigint AS age) AS a
         """)
+        # Credit per attribution window, each over the touches inside it (the newest ones), as stored.
         c.exec_driver_sql(f"""
-            INSERT INTO referral_credits (conversion_id, model, touch_id, share)
-            SELECT t.conversion_id, m.model, t.id, {share}
-            FROM referral_touches AS t JOIN touch_counts USING (conversion_id)
+            INSERT INTO referral_credits (conversion_id, window_days, model, touch_id, share)
+            SELECT conversion_id, window_days, m.model, id, {share}
+            FROM (
+                SELECT t.conversion_id, t.id, w.days AS window_days,
+                       count(*) OVER (PARTITION BY t.conversion_id, w.days) AS n,
+                       t.position - (tc.n - count(*) OVER (PARTITION BY t.conversion_id, w.days)) AS position
+                FROM referral_touches AS t JOIN touch_counts AS tc USING (conversion_id)
+                CROSS JOIN unnest(ARRAY[{", ".join(map(str, windows))}]) AS w(days)
+                WHERE t.age_seconds <= w.days * 86400
+            ) AS inside
             CROSS JOIN unnest(ARRAY[{", ".join(f"'{m}'" for m in MODELS)}]) AS m(model)
         """)
         # Some referred members became leads (2 in 7) and customers (1 in 7): their credit is the signup's.
@@ -84,8 +91,8 @@ def build(url: str, referrers: int, clicks: int, signups: int) -> None:
             WHERE s.kind = 'signup' AND mod(s.member_id, 7) < k.every
         """)
         c.exec_driver_sql("""
-            INSERT INTO referral_credits (conversion_id, model, touch_id, share)
-            SELECT later.id, credit.model, credit.touch_id, credit.share
+            INSERT INTO referral_credits (conversion_id, window_days, model, touch_id, share)
+            SELECT later.id, credit.window_days, credit.model, credit.touch_id, credit.share
             FROM referral_conversions AS later
             JOIN referral_conversions AS signup ON signup.member_id = later.member_id AND signup.kind = 'signup'
             JOIN referral_credits AS credit ON credit.conversion_id = signup.id
@@ -107,8 +114,8 @@ RAW_REPORT = """
         FROM referral_credits AS cr
         JOIN referral_touches AS t ON t.id = cr.touch_id
         JOIN referral_conversions AS cv ON cv.id = cr.conversion_id
-        WHERE cr.model = %(model)s AND cv.occurred_at >= %(start)s AND cv.occurred_at < %(end)s
-          AND NOT cv.flagged AND t.age_seconds <= %(window)s
+        WHERE cr.model = %(model)s AND cr.window_days = %(window)s
+          AND cv.occurred_at >= %(start)s AND cv.occurred_at < %(end)s AND NOT cv.flagged
         GROUP BY t.referrer_id
     )
     SELECT coalesce(clicks.key, credit.key) AS key, m.display_name, clicks.clicks, clicks.visitors,
@@ -126,12 +133,16 @@ def explain_analyze(connection, params: dict) -> list[str]:
 def run(app, url: str, scale: float) -> list[Row]:
     clicks, signups = sized(1_000_000, scale, 1000), sized(70_000, scale, 70)
     referrers = sized(5_000, scale, 10)
-    build(url, referrers, clicks, signups)
+    from referrals.services.conversions import attribution_windows
+
+    with app.app_context():
+        windows = attribution_windows()
+    build(url, referrers, clicks, signups, windows)
     token = staff_token(app, "marketer@bench.example", "marketer", ["read"])
     headers = {"Authorization": f"Bearer {token}"}
     client = app.test_client()
     end = utcnow()
-    params = {"start": end - timedelta(days=30), "end": end, "model": MODEL, "window": WINDOW_DAYS * 86400}
+    params = {"start": end - timedelta(days=30), "end": end, "model": MODEL, "window": max(windows)}
     with psycopg.connect(libpq_url(url)) as raw:
         conversions = raw.execute("SELECT count(*) FROM referral_conversions").fetchone()[0]
         first = client.get(PATH, headers=headers)

@@ -39,8 +39,6 @@ ROUNDS = 3
 VARIANTS = (
     ("peerloop", "wsgi:app", {}),
     ("bare", "bench.bare:app", {}),
-    # The same service with DATABASE_POOL_PRE_PING=false: what the per-request ping costs.
-    ("peerloop, no pre-ping", "wsgi:app", {"DATABASE_POOL_PRE_PING": "false"}),
 )
 
 
