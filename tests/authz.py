@@ -30,7 +30,9 @@ class Endpoint:
 
     @property
     def path(self) -> str:
-        return re.sub(r"<(?:\w+:)?\w+>", MISSING_ID, self.rule)
+        """The rule with a missing id for each id, and the first choice of each `any(...)`."""
+        path = re.sub(r"<any\(\s*([\w-]+)[^>]*>", r"\1", self.rule)
+        return re.sub(r"<(?:\w+:)?\w+>", MISSING_ID, path)
 
     def __str__(self) -> str:
         return f"{self.method} {self.rule}"

@@ -8,6 +8,13 @@ from community.schemas import BanSchema, PostFlagListArgsSchema, PostFlagSchema,
 from core.extensions import db
 from core.pagination import page, page_schema
 
+THREAD_STATES = {
+    "lock": {"locked": True},
+    "unlock": {"locked": False},
+    "pin": {"pinned": True},
+    "unpin": {"pinned": False},
+}
+
 
 @blp.route("/posts/<int:post_id>/flags", methods=["POST"])
 @blp.login_required()
@@ -42,89 +49,34 @@ def dismiss_flag(flag_id):
     return flag
 
 
-@blp.route("/moderation/posts/<int:post_id>/hide", methods=["POST"])
+@blp.route("/moderation/posts/<int:post_id>/<any(hide, unhide):action>", methods=["POST"])
 @blp.login_required("moderator")
 @blp.response(200, PostSchema)
 @responds(404)
-def hide_post(post_id):
-    """Hide a post from everyone but moderators"""
-    post = services.set_post_hidden(services.get_any_post(post_id), current_user, True)
+def set_post_visibility(post_id, action):
+    """Hide a post from everyone but moderators (hide), or show it again (unhide)"""
+    post = services.set_post_hidden(services.get_any_post(post_id), current_user, action == "hide")
     db.session.commit()
     return post
 
 
-@blp.route("/moderation/posts/<int:post_id>/unhide", methods=["POST"])
-@blp.login_required("moderator")
-@blp.response(200, PostSchema)
-@responds(404)
-def unhide_post(post_id):
-    """Show a hidden post again"""
-    post = services.set_post_hidden(services.get_any_post(post_id), current_user, False)
-    db.session.commit()
-    return post
-
-
-@blp.route("/moderation/threads/<int:thread_id>/lock", methods=["POST"])
+@blp.route("/moderation/threads/<int:thread_id>/<any(lock, unlock, pin, unpin):action>", methods=["POST"])
 @blp.login_required("moderator")
 @blp.response(200, ThreadSchema)
 @responds(404)
-def lock_thread(thread_id):
-    """Lock a thread: no more replies"""
-    thread = services.set_thread_state(services.get_any_thread(thread_id), current_user, locked=True)
+def set_thread_state(thread_id, action):
+    """Lock a thread against replies (lock, unlock), or pin it to the top of lists (pin, unpin)"""
+    thread = services.set_thread_state(services.get_any_thread(thread_id), current_user, **THREAD_STATES[action])
     db.session.commit()
     return thread
 
 
-@blp.route("/moderation/threads/<int:thread_id>/unlock", methods=["POST"])
-@blp.login_required("moderator")
-@blp.response(200, ThreadSchema)
-@responds(404)
-def unlock_thread(thread_id):
-    """Unlock a thread"""
-    thread = services.set_thread_state(services.get_any_thread(thread_id), current_user, locked=False)
-    db.session.commit()
-    return thread
-
-
-@blp.route("/moderation/threads/<int:thread_id>/pin", methods=["POST"])
-@blp.login_required("moderator")
-@blp.response(200, ThreadSchema)
-@responds(404)
-def pin_thread(thread_id):
-    """Pin a thread to the top of lists"""
-    thread = services.set_thread_state(services.get_any_thread(thread_id), current_user, pinned=True)
-    db.session.commit()
-    return thread
-
-
-@blp.route("/moderation/threads/<int:thread_id>/unpin", methods=["POST"])
-@blp.login_required("moderator")
-@blp.response(200, ThreadSchema)
-@responds(404)
-def unpin_thread(thread_id):
-    """Unpin a thread"""
-    thread = services.set_thread_state(services.get_any_thread(thread_id), current_user, pinned=False)
-    db.session.commit()
-    return thread
-
-
-@blp.route("/moderation/members/<int:member_id>/ban", methods=["POST"])
+@blp.route("/moderation/members/<int:member_id>/<any(ban, unban):action>", methods=["POST"])
 @blp.login_required("moderator")
 @blp.response(200, BanSchema)
 @responds(404)
-def ban_member(member_id):
-    """Ban a member: no posting, replying, reacting, recommending or flagging"""
-    member = services.set_member_banned(member_id, current_user, True)
-    db.session.commit()
-    return member
-
-
-@blp.route("/moderation/members/<int:member_id>/unban", methods=["POST"])
-@blp.login_required("moderator")
-@blp.response(200, BanSchema)
-@responds(404)
-def unban_member(member_id):
-    """Lift a member's ban"""
-    member = services.set_member_banned(member_id, current_user, False)
+def set_member_ban(member_id, action):
+    """Ban a member from posting, replying, reacting, recommending and flagging (ban), or lift it (unban)"""
+    member = services.set_member_banned(member_id, current_user, action == "ban")
     db.session.commit()
     return member
