@@ -130,16 +130,19 @@ def finish_rescore(job: ScoringJob) -> None:
 
 
 def advance_after_rescore(rules) -> None:
-    """Members the new rules lift over a threshold move stage (and may become leads)."""
+    """Members the new rules lift over a threshold move stage (and may become leads). Only those
+    whose stage changes are read and visited one by one (the same test advance_stage makes)."""
     from leads.services.rules import decay_factor
     from leads.services.scoring import advance_stage
 
     score = MemberScore.engagement_sum * decay_factor(rules) + MemberScore.fit
-    lowest = min(rules.config["thresholds"].values())
+    thresholds = rules.config["thresholds"]
+    becomes_engaged = sa.and_(MemberScore.stage == "member", score >= thresholds["engaged"])
+    becomes_lead = sa.and_(MemberScore.stage == "engaged", score >= thresholds["mql"], Member.member_type != "employee")
     rising = (
         sa.select(MemberScore.member_id, Member.member_type, score.label("score"), MemberScore.stage)
         .join(Member, Member.id == MemberScore.member_id)
-        .where(MemberScore.stage != "lead", score >= lowest)
+        .where(sa.or_(becomes_engaged, becomes_lead))
     )
     for row in db.session.execute(rising).all():
         advance_stage(row.member_id, row.member_type, row.score, row.stage, rules)
