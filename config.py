@@ -18,6 +18,11 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value is not None else default
 
 
+def env_float(name: str, default: float) -> float:
+    value = env_str(name)
+    return float(value) if value is not None else default
+
+
 def env_bool(name: str, default: bool = False) -> bool:
     value = env_str(name)
     if value is None:
@@ -96,9 +101,12 @@ class Config:
     REFERRAL_FLOOD_CLICKS = env_int("REFERRAL_FLOOD_CLICKS", 20)  # per hour, per IP hash, per code
     REFERRAL_VISITOR_COOKIE_DAYS = env_int("REFERRAL_VISITOR_COOKIE_DAYS", 395)
     REFERRAL_CLICK_RETENTION_DAYS = env_int("REFERRAL_CLICK_RETENTION_DAYS", 400)
-    # Clicks commit without waiting for the disk on PostgreSQL: a crash may lose the
-    # last fraction of a second of clicks, never corrupt anything.
-    REFERRAL_ASYNC_CLICK_COMMIT = env_bool("REFERRAL_ASYNC_CLICK_COMMIT", True)
+    # /r/<code> appends each click to a spool file on local disk before it answers; a drainer
+    # thread in every web process stores the spool in batches (0 switches the thread off:
+    # then `flask referrals drain-clicks` or the referrals.drain_click_spool task must run).
+    REFERRAL_CLICK_SPOOL_DIR = env_str("REFERRAL_CLICK_SPOOL_DIR", str(BASE_DIR / "instance" / "click-spool"))
+    REFERRAL_CLICK_DRAIN_SECONDS = env_float("REFERRAL_CLICK_DRAIN_SECONDS", 0.5)
+    REFERRAL_CLICK_SPOOL_ROTATE_BYTES = env_int("REFERRAL_CLICK_SPOOL_ROTATE_BYTES", 8 * 1024 * 1024)
 
     # Webhook URLs on private or loopback addresses are refused unless this is set.
     WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
@@ -128,6 +136,9 @@ class TestConfig(Config):
     PUBLIC_SITE_URL = "http://peerloop.test"
     REDIRECT_ALLOWED_HOSTS = ["brand.example", "shop.brand.example"]
     CORS_ORIGINS = ["https://app.brand.example"]
+    # Tests drain the click spool when they choose (live servers switch the thread on), never the demo's.
+    REFERRAL_CLICK_DRAIN_SECONDS = env_float("REFERRAL_CLICK_DRAIN_SECONDS", 0)
+    REFERRAL_CLICK_SPOOL_DIR = env_str("REFERRAL_CLICK_SPOOL_DIR", str(BASE_DIR / "instance" / "test-click-spool"))
 
 
 class ProductionConfig(Config):

@@ -7,6 +7,7 @@ import hmac
 import logging
 import re
 import uuid
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, request
@@ -24,8 +25,12 @@ API_CSP = "default-src 'none'; frame-ancestors 'none'"
 
 def keyed_hash(value: str, purpose: str) -> str:
     """HMAC of a value under a key derived from SECRET_KEY, one key per purpose."""
-    key = hmac.new(current_app.config["SECRET_KEY"].encode(), purpose.encode(), hashlib.sha256)
-    return hmac.new(key.digest(), value.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(purpose_key(current_app.config["SECRET_KEY"], purpose), value.encode(), hashlib.sha256).hexdigest()
+
+
+@lru_cache(maxsize=64)
+def purpose_key(secret: str, purpose: str) -> bytes:
+    return hmac.new(secret.encode(), purpose.encode(), hashlib.sha256).digest()
 
 
 def hashed_remote_address() -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -21,6 +21,10 @@ REWARD_SIDES = ("referrer", "referee")
 CREDIT_UNIT = 1_000_000
 # Attribution windows (days) that credit is stored for, up to REFERRAL_WINDOW_DAYS (which is always one).
 STANDARD_WINDOWS = (7, 14, 30, 60, 90)
+# What reports group by; rollups also keep "all" (every click under one key) for the funnel and K-factor.
+GROUPS = ("referrer", "campaign", "utm_source", "utm_medium", "channel")
+# The prev_day of a visitor's first day with a key: earlier than any date a report can ask for.
+NO_DAY = date(1, 1, 1)
 
 
 class Campaign(db.Model):
@@ -66,6 +70,9 @@ class Click(db.Model):
     ua_class: Mapped[str] = mapped_column(sa.String(8), default="unknown")
     # keyed_hash(ip, "click-ip"): flood and self-referral checks without the address itself.
     ip_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    # Redirects this row stands for: 1, or more once a flood from this IP hash on this code passed
+    # REFERRAL_FLOOD_CLICKS in the hour (later clicks of the same minute are counted here, not stored).
+    hits: Mapped[int] = mapped_column(default=1, server_default="1")
 
 
 class MemberVisitor(db.Model):
@@ -197,3 +204,54 @@ class RewardEntry(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     member: Mapped[Member] = relationship(foreign_keys=[member_id], lazy="joined")
+
+
+class ClickRollup(db.Model):
+    """Clicks per UTC day and group key (the "key" of one of GROUPS, or "all"), split by the day the same
+    visitor last clicked under the same key before (NO_DAY: never).
+
+    `visitors` counts the visitors who clicked that day, so the unique visitors of whole days
+    [first, last) are the visitors of rows whose prev_day < first: exact, from a few rows per key and day.
+    Written in the transaction that stores the clicks (referrals.services.rollups).
+    """
+
+    __tablename__ = "referral_click_rollups"
+
+    dimension: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    prev_day: Mapped[date] = mapped_column(primary_key=True)
+    # The group key as text ('' with has_key false for the "(none)" group, which '' itself is not).
+    key: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    has_key: Mapped[bool] = mapped_column(primary_key=True)
+    clicks: Mapped[int] = mapped_column(sa.BigInteger)
+    visitors: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class CreditRollup(db.Model):
+    """Stored credit (millionths) summed per group key of the touch, UTC day of the conversion, model,
+    attribution window and flag, one column per credited conversion kind (another credited measure is
+    one more column). Written in the transaction that stores the credit."""
+
+    __tablename__ = "referral_credit_rollups"
+
+    dimension: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    model: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    window_days: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    flagged: Mapped[bool] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    has_key: Mapped[bool] = mapped_column(primary_key=True)
+    signups: Mapped[int] = mapped_column(sa.BigInteger)
+    leads: Mapped[int] = mapped_column(sa.BigInteger)
+    customers: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class ClickSpoolOffset(db.Model):
+    """How many bytes of one click spool file are stored: advanced in the transaction that stores them,
+    so every spooled click is stored exactly once, whoever drains it and whenever it is interrupted."""
+
+    __tablename__ = "referral_click_spool_offsets"
+
+    name: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    stored_bytes: Mapped[int] = mapped_column(sa.BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -7,6 +7,7 @@ from core.errors import NotFound
 from core.extensions import db, limiter
 from core.pagination import page, page_schema
 from core.schemas import PageArgsSchema
+from referrals.cli import referrals_cli
 from referrals.schemas import (
     AttributionArgsSchema,
     AttributionSchema,
@@ -37,7 +38,8 @@ blp = Blueprint(
     "referrals", __name__, description="Referral links and campaigns, click tracking, attribution and fraud controls."
 )
 # Outside /api/v1: the link members share. No login, no session: the hottest path of the service.
-public_bp = flask.Blueprint("referral_links", __name__)
+public_bp = flask.Blueprint("referral_links", __name__, cli_group=None)
+public_bp.cli.add_command(referrals_cli)  # `flask --app wsgi referrals ...`
 limiter.exempt(public_bp)  # floods are recorded and flagged at conversion, not refused here
 
 
@@ -45,7 +47,7 @@ limiter.exempt(public_bp)  # floods are recorded and flagged at conversion, not 
 def follow_referral_link(code):
     """Record a click on a referral link and redirect to its (allow-listed) destination."""
     visitor_id = valid_visitor_id(request.cookies.get(current_app.config["VISITOR_COOKIE"])) or clicks.new_visitor_id()
-    target = clicks.record_click(
+    target = clicks.follow_link(
         code,
         visitor_id=visitor_id,
         params=request.args,
@@ -55,7 +57,6 @@ def follow_referral_link(code):
     )
     if target is None:
         raise NotFound("No such referral link.")
-    db.session.commit()
     return visitor_cookie(redirect(target, 302), visitor_id)
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import sqlalchemy as sa
-
 from core.extensions import db
 from core.models import utcnow
 from core.security import keyed_hash
-from referrals.models import Campaign, Click, RewardRule
+from referrals.models import Campaign, RewardRule
 from referrals.services import attribute_signup, record_conversion
+from referrals.services.click_store import store_clicks
 from referrals.services.links import site_url
 
 CAMPAIGNS = [
@@ -30,7 +29,7 @@ def seed_demo(context: dict, progress) -> None:
     seed_reward_rules(marketer, campaigns[2])
     advocates = rng.sample(members, 12)
     addresses = [keyed_hash(f"198.51.100.{n}", "click-ip") for n in range(1, 255)]
-    db.session.execute(sa.insert(Click), background_clicks(rng, advocates, campaigns, addresses))
+    store_clicks(db.session.connection(), background_clicks(rng, advocates, campaigns, addresses))
     referred = [m for m in members if m not in advocates][:24]
     for member in referred:
         seed_referred_signup(rng, member, advocates, campaigns, addresses)
@@ -135,7 +134,7 @@ def seed_referred_signup(rng, member, advocates, campaigns, addresses) -> None:
         )
         for _ in range(rng.randint(1, 3))
     ]
-    db.session.execute(sa.insert(Click), rows)
+    store_clicks(db.session.connection(), rows)
     member.created_at = signed_up
     attribute_signup(member, visitor_id=visitor_id, ip_hash=rng.choice(addresses), at=signed_up)
     for kind, chance, days in (("engaged", 0.7, 2), ("lead", 0.4, 9), ("customer", 0.2, 20)):

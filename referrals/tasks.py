@@ -11,7 +11,7 @@ from flask import current_app
 
 from core.extensions import db
 from core.models import utcnow
-from referrals.services import privacy
+from referrals.services import draining, privacy
 from referrals.services.conversions import window_days
 
 logger = logging.getLogger(__name__)
@@ -28,3 +28,14 @@ def purge_old_clicks() -> int:
     db.session.commit()
     logger.info("purged %s referral clicks older than %s days", deleted, days)
     return deleted
+
+
+@shared_task(
+    name="referrals.drain_click_spool", autoretry_for=(sa.exc.OperationalError,), retry_backoff=True, max_retries=5
+)
+def drain_click_spool() -> int:
+    """Store the click spool of the host this worker runs on (web processes drain their own host's
+    spool themselves; this is for hosts whose drainer thread is off). Safe to run at any time."""
+    stored = draining.drain_spool()
+    logger.info("stored %s spooled clicks", stored)
+    return stored

@@ -25,6 +25,7 @@ from core.accounts.models import Member
 from core.app import create_app
 from core.auth import TOKEN_PREFIX, hash_token
 from core.extensions import db, limiter
+from referrals import spool
 from tests.factories import ApiTokenFactory, MemberFactory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,9 +55,14 @@ def reset_schema() -> None:
 
 
 @pytest.fixture(scope="session")
-def app(database_uri):
+def app(database_uri, tmp_path_factory):
     # Limiter initialised (so `rate_limits` can switch it on) but off by default.
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_uri, RATELIMIT_ENABLED=True)
+    app = create_app(
+        TestConfig,
+        SQLALCHEMY_DATABASE_URI=database_uri,
+        RATELIMIT_ENABLED=True,
+        REFERRAL_CLICK_SPOOL_DIR=str(tmp_path_factory.mktemp("click-spool")),
+    )
     limiter.enabled = False
     with app.app_context():
         reset_schema()
@@ -84,9 +90,22 @@ def transaction(request, app):
         connection.close()
 
 
+@pytest.fixture(autouse=True)
+def empty_click_spool(app):
+    """Clicks a test spooled and did not store are gone with its transaction."""
+    yield
+    spool.close_all()
+    for path in Path(app.config["REFERRAL_CLICK_SPOOL_DIR"]).iterdir():
+        path.unlink()
+
+
+# What live servers stored of their own click spools (which outlive a test) stays stored.
+KEPT_TABLES = {"referral_click_spool_offsets"}
+
+
 def truncate_all(app) -> None:
     with app.app_context():
-        existing = set(sa.inspect(db.engine).get_table_names())
+        existing = set(sa.inspect(db.engine).get_table_names()) - KEPT_TABLES
         tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name in existing]
         with db.engine.begin() as connection:
             if connection.dialect.name == "postgresql":
@@ -193,14 +212,20 @@ def service_env(database_uri: str, **extra) -> dict:
     return env
 
 
+def live_env(database_uri: str, tmp_path_factory, **extra) -> dict:
+    """A served process's environment: its own click spool, drained by its own drainer threads."""
+    spool_dir = str(tmp_path_factory.mktemp("live-click-spool"))
+    return service_env(database_uri, REFERRAL_CLICK_SPOOL_DIR=spool_dir, REFERRAL_CLICK_DRAIN_SECONDS="0.2", **extra)
+
+
 @pytest.fixture(scope="session")
-def live_server(app, database_uri):
+def live_server(app, database_uri, tmp_path_factory):
     """gunicorn with two workers serving the test database, as production runs it."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
         cwd=ROOT,
-        env=service_env(database_uri),
+        env=live_env(database_uri, tmp_path_factory),
     )
     try:
         wait_for_port(port, process)
@@ -211,7 +236,7 @@ def live_server(app, database_uri):
 
 
 @pytest.fixture(scope="session")
-def celery_worker(app, database_uri):
+def celery_worker(app, database_uri, tmp_path_factory):
     """A real Celery worker process consuming from the configured broker."""
     broker = os.environ.get("CELERY_BROKER_URL")
     if not broker:
@@ -219,7 +244,7 @@ def celery_worker(app, database_uri):
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "wsgi.celery_app", "worker", "--pool=solo", "--loglevel=WARNING"],
         cwd=ROOT,
-        env=service_env(database_uri, CELERY_WORKER_REAL="1"),
+        env=live_env(database_uri, tmp_path_factory, CELERY_WORKER_REAL="1"),
     )
     celery_app = app.extensions["celery"]
     try:

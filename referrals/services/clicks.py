@@ -1,4 +1,4 @@
-"""The /r/<code> hot path: record the click in one statement, pick a safe destination."""
+"""The /r/<code> hot path: one read, the click appended to the spool, a safe destination."""
 
 from __future__ import annotations
 
@@ -16,8 +16,10 @@ from core.accounts.models import Member
 from core.extensions import db
 from core.models import utcnow
 from core.security import keyed_hash
-from referrals.models import Campaign, Click
+from referrals.models import Campaign
+from referrals.services.draining import start_drainer
 from referrals.services.links import is_safe_destination, site_url
+from referrals.spool import ClickSpool
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{4,16}$")
 SLUG_PATTERN = re.compile(r"^[a-z0-9-]{1,60}$")
@@ -31,75 +33,34 @@ NON_BROWSER_FAMILIES = frozenset(
     {"curl", "Wget", "Python Requests", "Python-urllib", "Go-http-client", "Java", "okhttp", "HeadlessChrome"}
 )
 
-# The click in one statement, built once: INSERT INTO referral_clicks SELECT ... FROM members LEFT JOIN
-# the active campaign WHERE the code matches, RETURNING what the redirect needs. An unknown code inserts
-# nothing and returns no row. One round trip instead of a SELECT then an INSERT, and no per-call
-# statement building (the ORM's costs more than the query itself).
 CAMPAIGN_UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign")  # a campaign's defaults
-
-
-def param(name: str) -> sa.BindParameter:
-    return sa.bindparam(name, type_=Click.__table__.c[name].type)
-
-
-def campaign_default(key: str):
-    """The link's utm value, else the campaign's default (the link's own value wins)."""
-    return sa.func.coalesce(param(key), getattr(Campaign, key)) if key in CAMPAIGN_UTM_KEYS else param(key)
-
-
-CLICK_VALUES = {
-    "occurred_at": param("occurred_at"),
-    "code": param("code"),
-    "referrer_id": Member.id,
-    "campaign_id": Campaign.id,
-    "visitor_id": param("visitor_id"),
-    # "share" for shared content, else "campaign" or "link" by whether the campaign resolved.
-    "channel": sa.case((Campaign.id.is_(None), sa.bindparam("link_channel")), else_=sa.bindparam("campaign_channel")),
-    "content": param("content"),
-    "referring_host": param("referring_host"),
-    "ua_class": param("ua_class"),
-    "ip_hash": param("ip_hash"),
-    **{key: campaign_default(key) for key in UTM_KEYS},
-}
-
-
-def click_statement(*, async_commit: bool):
-    link = (
-        sa.select(*CLICK_VALUES.values())
-        .select_from(Member)
-        .outerjoin(Campaign, sa.and_(Campaign.slug == sa.bindparam("slug"), Campaign.active.is_(True)))
-        .where(Member.referral_code == sa.bindparam("code"), Member.erased_at.is_(None))
+UA_MAX = 512  # longer user agents are cut before parsing: ua-parser's regexes are slow on long strings
+# The only read of the hot path: the code's member, and the campaign when the link names an active one.
+RESOLVE_LINK = (
+    sa.select(
+        Member.id.label("referrer_id"),
+        Campaign.id.label("campaign_id"),
+        Campaign.landing_url,
+        *(getattr(Campaign, key) for key in CAMPAIGN_UTM_KEYS),
     )
-    if async_commit:
-        # Tell PostgreSQL not to wait for the WAL flush when this transaction commits (SET LOCAL, in the
-        # same statement): a database crash may lose the last fraction of a second of clicks, and
-        # nothing else. The commit costs ~1 ms instead of a disk sync.
-        link = link.where(sa.func.set_config("synchronous_commit", "off", True).is_not(None))
-    clicks = Click.__table__
-    # RETURNING sees only the inserted row: the campaign's landing URL comes from a subquery by primary key.
-    landing_url = sa.literal_column(
-        "(SELECT landing.landing_url FROM referral_campaigns AS landing"
-        " WHERE landing.id = referral_clicks.campaign_id)",
-        sa.String,
-    )
-    return (
-        sa.insert(clicks)
-        .from_select(list(CLICK_VALUES), link)
-        .returning(clicks.c.campaign_id, landing_url.label("landing_url"), *(clicks.c[key] for key in UTM_KEYS))
-    )
-
-
-RECORD_CLICK = click_statement(async_commit=False)
-RECORD_CLICK_ASYNC_COMMIT = click_statement(async_commit=True)
+    .select_from(Member)
+    .outerjoin(Campaign, sa.and_(Campaign.slug == sa.bindparam("slug"), Campaign.active.is_(True)))
+    .where(Member.referral_code == sa.bindparam("code"), Member.erased_at.is_(None))
+)
 
 
 def new_visitor_id() -> str:
     return secrets.token_urlsafe(16)
 
 
-@lru_cache(maxsize=4096)
 def classify_user_agent(user_agent: str) -> str:
-    """browser, bot or unknown (ua-parser's regexes are slow, so each string is parsed once)."""
+    """browser, bot or unknown, from the first UA_MAX characters."""
+    return classify_cut_user_agent(user_agent[:UA_MAX])
+
+
+@lru_cache(maxsize=4096)
+def classify_cut_user_agent(user_agent: str) -> str:
+    """(ua-parser's regexes are slow, so each string is parsed once.)"""
     if not user_agent:
         return "unknown"
     device = parse_device(user_agent)
@@ -130,47 +91,63 @@ def shared_content(value: str | None) -> str | None:
     return value if value and CONTENT_PATTERN.match(value) else None
 
 
-def record_click(
+def follow_link(
     code: str, *, visitor_id: str, params: Mapping[str, str], referrer: str | None, user_agent: str, address: str
 ) -> str | None:
-    """Insert the click (one statement) and return the URL to redirect to; None for an unknown code."""
+    """Spool the click and return the URL to redirect to; None (nothing recorded) for an unknown code."""
     if not CODE_PATTERN.match(code):
         return None
     slug = params.get("c")
+    link = db.session.execute(
+        RESOLVE_LINK, {"code": code, "slug": slug if slug and SLUG_PATTERN.match(slug) else None}
+    ).first()
+    if link is None:
+        return None
     content = shared_content(params.get("content"))
-    connection = db.session.connection()
-    stmt = RECORD_CLICK
-    if connection.dialect.name == "postgresql" and current_app.config.get("REFERRAL_ASYNC_CLICK_COMMIT", True):
-        stmt = RECORD_CLICK_ASYNC_COMMIT
-    link = connection.execute(
-        stmt,
+    utm = link_utm(params)
+    if link.campaign_id is not None:
+        for key in CAMPAIGN_UTM_KEYS:
+            utm[key] = getattr(link, key) if utm[key] is None else utm[key]
+    click_spool().append(
         {
-            "code": code,
-            "slug": slug if slug and SLUG_PATTERN.match(slug) else None,
             "occurred_at": utcnow(),
+            "code": code,
+            "referrer_id": link.referrer_id,
+            "campaign_id": link.campaign_id,
             "visitor_id": visitor_id,
-            "link_channel": "share" if content else "link",
-            "campaign_channel": "share" if content else "campaign",
+            "channel": "share" if content else "link" if link.campaign_id is None else "campaign",
             "content": content,
             "referring_host": referring_host(referrer),
-            "ua_class": classify_user_agent(user_agent[:512]),
+            "ua_class": classify_user_agent(user_agent),
             "ip_hash": keyed_hash(address, "click-ip") if address else None,
-            **link_utm(params),
-        },
-    ).first()
-    return None if link is None else destination(link, content)
+            **utm,
+        }
+    )
+    return destination(link.landing_url, content, utm)
 
 
-def destination(link, content: str | None) -> str:
+def click_spool() -> ClickSpool:
+    """This app's spool writer; the first click of a process also starts its drainer thread."""
+    app = current_app._get_current_object()
+    spool = app.extensions.get("referral_click_spool")
+    if spool is None:
+        config = app.config
+        spool = ClickSpool(config["REFERRAL_CLICK_SPOOL_DIR"], int(config["REFERRAL_CLICK_SPOOL_ROTATE_BYTES"]))
+        app.extensions["referral_click_spool"] = spool
+    start_drainer(app)
+    return spool
+
+
+def destination(landing_url: str | None, content: str | None, utm: dict) -> str:
     """Shared content's page, else the campaign's landing page, else the site; never any other host."""
     if content:
         kind, content_id = CONTENT_PATTERN.match(content).groups()
         base = f"{site_url()}/{CONTENT_PATHS[kind]}/{content_id}"
-    elif link.landing_url and is_safe_destination(link.landing_url):
-        base = link.landing_url
+    elif landing_url and is_safe_destination(landing_url):
+        base = landing_url
     else:
         base = site_url() + "/"
-    return with_query(base, {key: value for key in UTM_KEYS if (value := getattr(link, key))})
+    return with_query(base, {key: value for key, value in utm.items() if value})
 
 
 def with_query(url: str, extra: dict) -> str:

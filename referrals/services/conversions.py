@@ -16,7 +16,8 @@ from core.extensions import db
 from core.signals import activity_recorded
 from referrals.attribution import window_shares
 from referrals.models import MODELS, STANDARD_WINDOWS, Campaign, Click, Conversion, Credit, MemberVisitor, Touch
-from referrals.services import rewards
+from referrals.services import rewards, rollups
+from referrals.services.draining import drain_pending
 from referrals.services.fraud import fraud_reasons
 
 logger = logging.getLogger(__name__)
@@ -108,6 +109,7 @@ def store_credits(conversion: Conversion, touches: list[Touch]) -> None:
         for i, share in window_shares(model, times, conversion.occurred_at, window).items()
     ]
     db.session.execute(sa.insert(Credit), rows)
+    rollups.add_credit(db.session.connection(), [conversion.id])
 
 
 def attribute_signup(
@@ -122,6 +124,8 @@ def attribute_signup(
     at = at or member.created_at
     referrer = member_for_code(referral_code) if referral_code else None
     visitor_id = valid_visitor_id(visitor_id)
+    if visitor_id or ip_hash:
+        drain_pending()  # the clicks this host answered up to now take part, as if stored at once
     clicks = window_clicks(visitor_id, at) if visitor_id else []
     if visitor_id or ip_hash:
         stitch_visitor(member.id, visitor_id, ip_hash, at)
@@ -216,6 +220,7 @@ def copy_credits(from_conversion_id: int, to_conversion_id: int) -> None:
     db.session.execute(
         sa.insert(Credit).from_select(["conversion_id", *(c.key for c in columns)], source),
     )
+    rollups.add_credit(db.session.connection(), [to_conversion_id])
 
 
 def discovery_path(member_id: int) -> dict:

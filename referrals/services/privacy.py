@@ -10,6 +10,9 @@ import sqlalchemy as sa
 from core.accounts.models import Member
 from core.extensions import db
 from referrals.models import Click, Conversion, MemberVisitor, RewardEntry, Touch
+from referrals.services import rollups
+from referrals.services.draining import drain_pending
+from referrals.services.grouped import floor_day, midnight
 
 
 def member_visitor_ids(member_id: int) -> sa.Select:
@@ -22,8 +25,11 @@ def anonymise_member(member_id: int) -> None:
     """Unlink the member's browsers: their clicks keep counting, but as anonymous visitors.
 
     Each browser gets a fresh random id (nothing derived from the member), so unique-visitor
-    counts stay right and nothing leads from the member row to that browsing history.
+    counts and the click rollups stay right and nothing leads from the member row to that browsing
+    history.
     """
+    rollups.lock_click_store(db.session.connection())  # no drainer reads these visitors meanwhile
+    drain_pending()
     for visitor_id in set(db.session.scalars(member_visitor_ids(member_id))):
         db.session.execute(
             sa.update(Click)
@@ -40,6 +46,7 @@ def anonymise_member(member_id: int) -> None:
 
 
 def export_member(member: Member) -> dict:
+    drain_pending()
     clicks = db.session.scalars(
         sa.select(Click).where(Click.visitor_id.in_(member_visitor_ids(member.id))).order_by(Click.occurred_at)
     ).all()
@@ -86,7 +93,11 @@ def click_dict(click: Click) -> dict:
 
 def purge_clicks(*, before: datetime) -> int:
     """Raw clicks (visitor ids, IP hashes) are kept for a limited time; the touches that attributed
-    conversions keep what the reports need, so credit never changes."""
-    result = db.session.execute(sa.delete(Click).where(Click.occurred_at < before))
-    db.session.flush()
+    conversions keep what the reports need, so credit never changes. Whole UTC days go (the day of
+    `before` stays), so the click rollups drop whole days too."""
+    day = floor_day(before)
+    connection = db.session.connection()
+    rollups.lock_click_store(connection)
+    result = connection.execute(sa.delete(Click).where(Click.occurred_at < midnight(day)))
+    rollups.forget_clicks_before(connection, day)
     return result.rowcount

@@ -1,4 +1,4 @@
-"""Marketing reports: grouped reads of stored clicks, conversions and credit (no per-row Python)."""
+"""Marketing reports: grouped reads of the click and credit rollups and of stored conversions."""
 
 from __future__ import annotations
 
@@ -11,13 +11,12 @@ from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 from core.pagination import paginate
 from core.routing import MAX_ID
-from referrals.models import CREDIT_UNIT, Campaign, Click, Conversion, Credit, Touch
+from referrals.models import CONVERSION_KINDS, CREDIT_UNIT, GROUPS, Campaign, Click, Conversion
+from referrals.services import grouped
 from referrals.services.conversions import attribution_windows
 from referrals.services.conversions import window_days as configured_window_days
 
-GROUPS = ("referrer", "campaign", "utm_source", "utm_medium", "channel")
-GROUP_COLUMNS = {"referrer": "referrer_id", "campaign": "campaign_id"}
-CREDITED_KINDS = ("signup", "lead", "customer")
+__all__ = ["GROUPS", "attribution", "funnel", "k_factor", "leaderboard", "list_flags", "referral_tree"]
 FUNNEL_STEPS = ("click", "visitor", "signup", "engaged", "lead", "customer")
 MAX_PERIODS = 400
 
@@ -27,31 +26,11 @@ def check_range(start: datetime, end: datetime) -> None:
         raise ValidationFailed("'from' must be before 'to'.", field="from")
 
 
-def group_column(model, group_by: str):
-    return getattr(model, GROUP_COLUMNS.get(group_by, group_by))
-
-
-def conversion_filters(start: datetime, end: datetime, include_flagged: bool) -> list:
-    filters = [Conversion.occurred_at >= start, Conversion.occurred_at < end]
-    return filters if include_flagged else [*filters, Conversion.flagged.is_(False)]
-
-
 def check_window(window_days: int) -> int:
     allowed = attribution_windows()
     if window_days not in allowed:
         raise ValidationFailed(f"Must be one of: {', '.join(map(str, allowed))}.", field="window_days")
     return window_days
-
-
-def credited_by_kind(touch_key, model: str, window_days: int, filters: list):
-    """Sum of stored credit per (group key, conversion kind) in one window, in millionths."""
-    return (
-        sa.select(touch_key.label("key"), Conversion.kind, sa.func.sum(Credit.share).label("credit"))
-        .join(Touch, Touch.id == Credit.touch_id)
-        .join(Conversion, Conversion.id == Credit.conversion_id)
-        .where(Credit.model == model, Credit.window_days == window_days, *filters)
-        .group_by(touch_key, Conversion.kind)
-    )
 
 
 def attribution(
@@ -63,23 +42,17 @@ def attribution(
     window_days: int | None = None,
     include_flagged: bool = False,
 ) -> dict:
+    """Clicks and unique visitors of [start, end) and credit of its conversions, per group key: whole
+    days from the rollups, so the cost follows the number of keys and days, not of clicks."""
     check_range(start, end)
     window_days = check_window(window_days or configured_window_days())
-    click_key = group_column(Click, group_by)
-    clicks = db.session.execute(
-        sa.select(click_key, sa.func.count(Click.id), sa.func.count(sa.distinct(Click.visitor_id)))
-        .where(Click.occurred_at >= start, Click.occurred_at < end)
-        .group_by(click_key)
-    ).all()
-    filters = conversion_filters(start, end, include_flagged)
-    credits = db.session.execute(credited_by_kind(group_column(Touch, group_by), model, window_days, filters)).all()
-    rows: dict = {}
-    for key, count, visitors in clicks:
-        rows[key] = {"clicks": count, "unique_visitors": visitors}
-    for key, kind, credit in credits:
-        rows.setdefault(key, {})[kind] = credit
-    labels = group_labels(group_by, [key for key in rows if key is not None])
-    items = [attribution_item(key, labels.get(key), values) for key, values in rows.items()]
+    clicks = grouped.click_counts(group_by, start, end)
+    credit = grouped.credit_sums(group_by, model, window_days, start, end, include_flagged)
+    keys = clicks.keys() | credit.keys()
+    labels = group_labels(group_by, [key for key in keys if key is not None])
+    items = [
+        attribution_item(key, labels.get(key), clicks.get(key, (0, 0)), credit.get(key, (0, 0, 0))) for key in keys
+    ]
     items.sort(key=lambda item: (-item["signups"], -item["customers"], -item["clicks"], item["key"]))
     return {
         "model": model,
@@ -92,44 +65,40 @@ def attribution(
     }
 
 
-def attribution_item(key, label: str | None, values: dict) -> dict:
-    visitors = values.get("unique_visitors", 0)
-    signups = values.get("signup", 0) / CREDIT_UNIT
+def attribution_item(key: str | None, label: str | None, clicks, credit) -> dict:
+    (count, visitors), (signups, leads, customers) = clicks, (c / CREDIT_UNIT for c in credit)
     return {
-        "key": "none" if key is None else str(key),
-        "label": label or ("(none)" if key is None else str(key)),
-        "clicks": values.get("clicks", 0),
+        "key": "none" if key is None else key,
+        "label": label or ("(none)" if key is None else key),
+        "clicks": count,
         "unique_visitors": visitors,
         "signups": round(signups, 6),
-        "leads": round(values.get("lead", 0) / CREDIT_UNIT, 6),
-        "customers": round(values.get("customer", 0) / CREDIT_UNIT, 6),
+        "leads": round(leads, 6),
+        "customers": round(customers, 6),
         "conversion_rate": round(signups / visitors, 6) if visitors else 0.0,
     }
 
 
-def group_labels(group_by: str, keys: list) -> dict:
-    if group_by == "referrer" and keys:
-        return dict(db.session.execute(sa.select(Member.id, Member.display_name).where(Member.id.in_(keys))).all())
-    if group_by == "campaign" and keys:
-        return dict(db.session.execute(sa.select(Campaign.id, Campaign.name).where(Campaign.id.in_(keys))).all())
-    return {}
+def group_labels(group_by: str, keys: list[str]) -> dict[str, str]:
+    model = {"referrer": Member, "campaign": Campaign}.get(group_by)
+    if model is None or not keys:
+        return {}
+    name = Member.display_name if model is Member else Campaign.name
+    rows = db.session.execute(sa.select(model.id, name).where(model.id.in_([int(key) for key in keys])))
+    return {str(id_): label for id_, label in rows}
 
 
 def funnel(*, start: datetime, end: datetime, include_flagged: bool = False) -> dict:
+    """One cohort, the visitors whose first click ever is in [start, end): how many got how far (a
+    visitor who became a lead counts as engaged too), so every step is at most the one before.
+    `click` is every click of the period."""
     check_range(start, end)
-    clicks, visitors = db.session.execute(
-        sa.select(sa.func.count(Click.id), sa.func.count(sa.distinct(Click.visitor_id))).where(
-            Click.occurred_at >= start, Click.occurred_at < end
-        )
-    ).one()
-    by_kind = dict(
-        db.session.execute(
-            sa.select(Conversion.kind, sa.func.count(Conversion.id))
-            .where(*conversion_filters(start, end, include_flagged))
-            .group_by(Conversion.kind)
-        ).all()
-    )
-    counts = {"click": clicks, "visitor": visitors, **by_kind}
+    clicks = grouped.click_counts("all", start, end).get(None, (0, 0))[0]
+    counts = {
+        "click": clicks,
+        "visitor": grouped.new_visitors(start, end),
+        **cohort_stages(start, end, include_flagged),
+    }
     steps, previous = [], None
     for step in FUNNEL_STEPS:
         count = counts.get(step, 0)
@@ -139,50 +108,44 @@ def funnel(*, start: datetime, end: datetime, include_flagged: bool = False) -> 
     return {"from": start, "to": end, "include_flagged": include_flagged, "steps": steps}
 
 
-def leaderboard(*, model: str, start: datetime, end: datetime, limit: int, include_flagged: bool = False) -> dict:
-    check_range(start, end)
-    credit = {
-        kind: sa.func.coalesce(sa.func.sum(sa.case((Conversion.kind == kind, Credit.share), else_=0)), 0)
-        for kind in CREDITED_KINDS
-    }
-    stmt = (
-        sa.select(Touch.referrer_id, Member.display_name, *credit.values())
-        .join(Touch, Touch.id == Credit.touch_id)
-        .join(Conversion, Conversion.id == Credit.conversion_id)
-        .join(Member, Member.id == Touch.referrer_id)
-        .where(
-            Credit.model == model,
-            Credit.window_days == configured_window_days(),
-            *conversion_filters(start, end, include_flagged),
-        )
-        .group_by(Touch.referrer_id, Member.display_name)
-        .order_by(credit["signup"].desc(), credit["customer"].desc(), Touch.referrer_id)
-        .limit(limit)
+def cohort_stages(start: datetime, end: datetime, include_flagged: bool) -> dict[str, int]:
+    """How many visitors of the cohort reached each conversion kind (or a later one)."""
+    signup = sa.orm.aliased(Conversion)
+    first_click = sa.select(sa.func.min(Click.occurred_at)).where(Click.visitor_id == signup.visitor_id)
+    first_click = first_click.scalar_subquery()
+    furthest = sa.func.max(
+        sa.case(*((Conversion.kind == kind, rank) for rank, kind in enumerate(CONVERSION_KINDS)), else_=-1)
     )
-    rows = db.session.execute(stmt).all()
-    clicks = referrer_clicks([row[0] for row in rows], start, end)
+    stmt = (
+        sa.select(signup.visitor_id, furthest)
+        .join(Conversion, Conversion.member_id == signup.member_id)
+        .where(signup.kind == "signup", signup.visitor_id.is_not(None), first_click >= start, first_click < end)
+        .group_by(signup.visitor_id)
+    )
+    if not include_flagged:
+        stmt = stmt.where(signup.flagged.is_(False))
+    reached = [rank for _, rank in db.session.execute(stmt)]
+    return {kind: sum(1 for r in reached if r >= rank) for rank, kind in enumerate(CONVERSION_KINDS)}
+
+
+def leaderboard(*, model: str, start: datetime, end: datetime, limit: int, include_flagged: bool = False) -> dict:
+    """Referrers with credit in the period, by credited signups, then customers."""
+    check_range(start, end)
+    credit = grouped.credit_sums("referrer", model, configured_window_days(), start, end, include_flagged)
+    top = sorted(credit.items(), key=lambda kv: (-kv[1][0], -kv[1][2], int(kv[0])))[:limit]
+    names = group_labels("referrer", [key for key, _ in top])
+    clicks = grouped.click_counts("referrer", start, end) if top else {}
     items = [
         {
-            "member": {"id": member_id, "display_name": name},
-            "clicks": clicks.get(member_id, 0),
+            "member": {"id": int(key), "display_name": names.get(key)},
+            "clicks": clicks.get(key, (0, 0))[0],
             "signups": round(signups / CREDIT_UNIT, 6),
             "leads": round(leads / CREDIT_UNIT, 6),
             "customers": round(customers / CREDIT_UNIT, 6),
         }
-        for member_id, name, signups, leads, customers in rows
+        for key, (signups, leads, customers) in top
     ]
     return {"model": model, "from": start, "to": end, "items": items}
-
-
-def referrer_clicks(member_ids: list[int], start: datetime, end: datetime) -> dict:
-    if not member_ids:
-        return {}
-    stmt = (
-        sa.select(Click.referrer_id, sa.func.count(Click.id))
-        .where(Click.referrer_id.in_(member_ids), Click.occurred_at >= start, Click.occurred_at < end)
-        .group_by(Click.referrer_id)
-    )
-    return dict(db.session.execute(stmt).all())
 
 
 def referral_tree(member_id: int) -> dict:
@@ -239,9 +202,15 @@ def k_factor(*, start: datetime, end: datetime, period_days: int, include_flagge
     flag_filter = () if include_flagged else (Conversion.flagged.is_(False),)
     members_before = db.session.scalar(sa.select(sa.func.count(Member.id)).where(Member.created_at < start))
     new_members = period_counts([sa.func.count(Member.id)], Member.created_at, start, end, period)
-    clicks = period_counts(
-        [sa.func.count(Click.id), sa.func.count(sa.distinct(Click.referrer_id))], Click.occurred_at, start, end, period
-    )
+    clicks = grouped.clicks_per_period(start, end, period_days)
+    if clicks is None:  # periods that do not start at midnight UTC: from the clicks themselves
+        clicks = period_counts(
+            [sa.func.sum(Click.hits), sa.func.count(sa.distinct(Click.referrer_id))],
+            Click.occurred_at,
+            start,
+            end,
+            period,
+        )
     signups = period_counts(
         [sa.func.count(Conversion.id)],
         Conversion.occurred_at,
@@ -254,7 +223,7 @@ def k_factor(*, start: datetime, end: datetime, period_days: int, include_flagge
     items, members = [], members_before
     for n in range(periods):
         referred = signups.get(n, (0,))[0]
-        click_count, sharers = clicks.get(n, (0, 0))
+        click_count, sharers = (int(value or 0) for value in clicks.get(n, (0, 0)))
         items.append(
             {
                 "period_start": start + timedelta(seconds=n * period),

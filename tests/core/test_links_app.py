@@ -8,12 +8,18 @@ from config import TestConfig
 from core.app import HotPathDispatcher, create_links_app
 from core.extensions import db
 from referrals.models import Click
+from tests.referrals.conftest import drain_spool
 
 
 @pytest.fixture(scope="session")
 def service(app, database_uri):
     """What gunicorn serves as `wsgi:app`."""
-    return Client(HotPathDispatcher(app, create_links_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_uri)))
+    links = create_links_app(
+        TestConfig,
+        SQLALCHEMY_DATABASE_URI=database_uri,
+        REFERRAL_CLICK_SPOOL_DIR=app.config["REFERRAL_CLICK_SPOOL_DIR"],
+    )
+    return Client(HotPathDispatcher(app, links))
 
 
 def test_referral_links_are_served_by_the_links_app(service, auth, app):
@@ -25,6 +31,7 @@ def test_referral_links_are_served_by_the_links_app(service, auth, app):
     assert any(c.startswith("plvid=") for c in cookies)
     assert not any("peerloop_session" in c for c in cookies)
     assert response.headers["X-Content-Type-Options"] == "nosniff" and response.headers["X-Request-ID"]
+    drain_spool(app)  # the links app spooled the click; the main app stores the same spool
     with app.app_context():
         clicks = db.session.execute(sa.select(Click.referrer_id, Click.utm_source)).all()
     assert clicks == [(member.id, "newsletter")]

@@ -2,6 +2,9 @@
 
 import pytest
 
+from core.extensions import db
+from referrals.services.draining import drain_pending
+
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
 BOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 
@@ -16,3 +19,11 @@ def visitor(app):
         return client
 
     return make
+
+
+def drain_spool(app) -> int:
+    """Store what the redirects spooled so far: tests drain when they choose, never on a timer."""
+    with app.app_context():
+        stored = drain_pending()
+        db.session.commit()
+        return stored

@@ -4,8 +4,11 @@ from datetime import timedelta
 
 import factory
 
+from core.extensions import db
 from core.models import utcnow
 from referrals.models import Campaign, Click
+from referrals.services.click_store import store_clicks
+from referrals.services.draining import CLICK_FIELDS
 from tests.factories import MemberFactory, ModelFactory
 
 
@@ -36,3 +39,11 @@ class ClickFactory(ModelFactory):
     channel = "link"
     ua_class = "browser"
     ip_hash = factory.Sequence(lambda n: f"{n:064x}")
+
+    @classmethod
+    def _create(cls, model_class, **fields):
+        """Through the service that stores drained clicks, so the rollups count it too."""
+        db.session.flush()
+        values = {column: None for column in CLICK_FIELDS} | fields
+        [click_id] = store_clicks(db.session.connection(), [values])
+        return db.session.get(model_class, click_id)

@@ -133,17 +133,24 @@ def test_date_range_limits_clicks_and_conversions(marketer, story):
     assert items[str(story["ann"])]["clicks"] == 1 and items[str(story["ann"])]["signups"] == 0.0
 
 
-def test_funnel(marketer, story):
+def test_funnel_follows_the_cohort_of_the_period(marketer, story):
     steps = report(marketer, "funnel")["steps"]
     assert [(s["step"], s["count"]) for s in steps] == [
         ("click", 6),
         ("visitor", 5),
-        ("signup", 3),
-        ("engaged", 1),
+        ("signup", 3),  # the bot's signup is flagged
+        ("engaged", 2),  # M1, and M2, who went further (lead, customer) without an "engaged" conversion
         ("lead", 1),
         ("customer", 1),
     ]
     assert steps[0]["rate_from_previous"] is None and steps[2]["rate_from_previous"] == 0.6
+
+
+def test_funnel_counts_only_visitors_whose_first_click_is_in_the_period(app, marketer, story):
+    start = (utcnow() - timedelta(days=4)).date().isoformat()  # after v2's first click, 5 days ago
+    steps = {s["step"]: s["count"] for s in report(marketer, "funnel", **{"from": start})["steps"]}
+    # v1 (M1), v3 (the bot, flagged), v4, v5 (M5) are new; v2 clicked again but first came 5 days ago
+    assert (steps["visitor"], steps["signup"], steps["engaged"], steps["lead"]) == (4, 2, 1, 0)
 
 
 def test_leaderboard(marketer, story):
