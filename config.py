@@ -107,6 +107,9 @@ class Config:
     REFERRAL_CLICK_SPOOL_DIR = env_str("REFERRAL_CLICK_SPOOL_DIR", str(BASE_DIR / "instance" / "click-spool"))
     REFERRAL_CLICK_DRAIN_SECONDS = env_float("REFERRAL_CLICK_DRAIN_SECONDS", 0.5)
     REFERRAL_CLICK_SPOOL_ROTATE_BYTES = env_int("REFERRAL_CLICK_SPOOL_ROTATE_BYTES", 8 * 1024 * 1024)
+    # Each web process remembers a link's member and campaign this long: a campaign's new landing
+    # URL, its deactivation or an erased member's link take effect after at most this delay.
+    REFERRAL_LINK_CACHE_SECONDS = env_float("REFERRAL_LINK_CACHE_SECONDS", 5)
 
     # Webhook URLs on private or loopback addresses are refused unless this is set.
     WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
@@ -139,6 +142,7 @@ class TestConfig(Config):
     # Tests drain the click spool when they choose (live servers switch the thread on), never the demo's.
     REFERRAL_CLICK_DRAIN_SECONDS = env_float("REFERRAL_CLICK_DRAIN_SECONDS", 0)
     REFERRAL_CLICK_SPOOL_DIR = env_str("REFERRAL_CLICK_SPOOL_DIR", str(BASE_DIR / "instance" / "test-click-spool"))
+    REFERRAL_LINK_CACHE_SECONDS = env_float("REFERRAL_LINK_CACHE_SECONDS", 0)  # tests change links and follow them
 
 
 class ProductionConfig(Config):

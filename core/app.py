@@ -9,6 +9,7 @@ from pathlib import Path
 
 import swagger_ui_bundle
 from flask import Blueprint, Flask
+from flask.sessions import SessionInterface
 
 from config import Config, config_for
 
@@ -55,6 +56,7 @@ def create_links_app(config: type[Config] | None = None, **overrides) -> Flask:
     import core.database  # noqa: F401  (engine tuning listeners)
 
     db.init_app(app)
+    app.session_interface = NoSessions()
     app.before_request(assign_request_id)
     app.after_request(add_link_headers)
     register(app)
@@ -63,6 +65,16 @@ def create_links_app(config: type[Config] | None = None, **overrides) -> Flask:
         if hasattr(routes, "public_bp"):
             app.register_blueprint(routes.public_bp)
     return app
+
+
+class NoSessions(SessionInterface):
+    """The links app reads and writes no session cookie."""
+
+    def open_session(self, app, request):
+        return self.make_null_session(app)
+
+    def save_session(self, app, session, response):
+        return None
 
 
 class HotPathDispatcher:

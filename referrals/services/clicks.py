@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import secrets
+import threading
 from collections.abc import Mapping
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import sqlalchemy as sa
+from cachetools import TTLCache
 from flask import current_app
 from ua_parser import parse_device, parse_user_agent
 
@@ -98,9 +100,7 @@ def follow_link(
     if not CODE_PATTERN.match(code):
         return None
     slug = params.get("c")
-    link = db.session.execute(
-        RESOLVE_LINK, {"code": code, "slug": slug if slug and SLUG_PATTERN.match(slug) else None}
-    ).first()
+    link = resolve_link(code, slug if slug and SLUG_PATTERN.match(slug) else None)
     if link is None:
         return None
     content = shared_content(params.get("content"))
@@ -124,6 +124,34 @@ def follow_link(
         }
     )
     return destination(link.landing_url, content, utm)
+
+
+def resolve_link(code: str, slug: str | None):
+    """The link's member and campaign (None: no such code), from this process's cache when it has them
+    from the last REFERRAL_LINK_CACHE_SECONDS: a hot link costs no database round trip."""
+    cache = current_app.extensions.get("referral_link_cache")
+    if cache is None:
+        ttl = float(current_app.config["REFERRAL_LINK_CACHE_SECONDS"])
+        cache = current_app.extensions["referral_link_cache"] = LinkCache(ttl) if ttl > 0 else False
+    if cache is False:
+        return db.session.execute(RESOLVE_LINK, {"code": code, "slug": slug}).first()
+    return cache.get((code, slug), lambda: db.session.execute(RESOLVE_LINK, {"code": code, "slug": slug}).first())
+
+
+class LinkCache:
+    """A bounded TTL cache (cachetools) that threaded workers may share."""
+
+    def __init__(self, ttl: float, size: int = 10_000):
+        self.entries, self.lock = TTLCache(maxsize=size, ttl=ttl), threading.Lock()
+
+    def get(self, key, load):
+        with self.lock:
+            if key in self.entries:
+                return self.entries[key]
+        value = load()
+        with self.lock:
+            self.entries[key] = value
+        return value
 
 
 def click_spool() -> ClickSpool:
