@@ -56,6 +56,11 @@ def split(start: datetime, end: datetime, has_rows) -> Span:
     return Span((first, last), edges)
 
 
+def grouping(dimension: str, *columns) -> tuple:
+    """GROUP BY columns of a raw read: none for "all", whose key is a constant (which SQL refuses there)."""
+    return () if dimension == "all" else columns
+
+
 def within(column, intervals) -> sa.ColumnElement:
     return sa.or_(*(sa.and_(column >= a, column < b) for a, b in intervals))
 
@@ -110,7 +115,7 @@ def raw_clicks(dimension: str, intervals) -> sa.Select:
     return (
         sa.select(key, has_key, sa.func.sum(clicks.c.hits))
         .where(within(clicks.c.occurred_at, intervals))
-        .group_by(key, has_key)
+        .group_by(*grouping(dimension, key, has_key))
     )
 
 
@@ -125,6 +130,8 @@ def raw_visitors(dimension: str, span: Span) -> sa.Select:
         .subquery("pairs")
     )
     stmt = sa.select(pairs.c.key, pairs.c.has_key, sa.func.count()).group_by(pairs.c.key, pairs.c.has_key)
+    if dimension == "all":  # one visitor, one pair
+        stmt = sa.select(sa.literal_column("''"), sa.false(), sa.func.count(sa.distinct(pairs.c.visitor_id)))
     if span.days is None:
         return stmt
     seen = clicks.alias("seen")
@@ -179,7 +186,7 @@ def raw_credit(dimension: str, model: str, window_days: int, intervals, include_
         .join(Conversion, Conversion.id == Credit.conversion_id)
         .where(Credit.model == model, Credit.window_days == window_days)
         .where(within(Conversion.occurred_at, intervals))
-        .group_by(key, has_key)
+        .group_by(*grouping(dimension, key, has_key))
     )
     return stmt if include_flagged else stmt.where(Conversion.flagged.is_(False))
 
