@@ -42,9 +42,8 @@ def store_clicks(connection: sa.Connection, records: list[dict]) -> list[int]:
     keyless = [t.id for t in targets if t.visitor_id is None]
     affected = sa.or_(Click.visitor_id.in_(visitors - {None}), Click.id.in_(keyless))
     add_click_contributions(connection, affected, -1)
-    ids = (
-        connection.execute(sa.insert(Click).returning(Click.id, sort_by_parameter_order=True), new_rows).scalars().all()
-    )
+    insert = sa.insert(Click).returning(Click.id, sort_by_parameter_order=True)
+    ids = connection.execute(insert, new_rows).scalars().all() if new_rows else []
     new_keyless = [id_ for id_, row in zip(ids, new_rows, strict=True) if row["visitor_id"] is None]
     if extra_hits:
         connection.execute(

@@ -1,0 +1,197 @@
+"""The click spool: answered clicks are stored exactly once, whoever drains them and whatever dies."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+from core.extensions import db
+from core.models import utcnow
+from referrals.models import Click, ClickSpoolOffset
+from referrals.services.click_store import store_clicks
+from referrals.services.draining import CLICK_FIELDS, drain_spool
+from referrals.spool import ClickSpool, spool_files, writer_gone
+from tests.conftest import ROOT, free_port, live_env, wait_for_port, wait_until
+from tests.factories import MemberFactory
+from tests.referrals.conftest import drain_spool as drain_in_test
+
+
+def record(member, **fields) -> dict:
+    return (
+        {column: None for column in CLICK_FIELDS}
+        | {
+            "occurred_at": utcnow(),
+            "code": member.referral_code,
+            "referrer_id": member.id,
+            "visitor_id": "visitor-000000000001",
+            "channel": "link",
+            "ua_class": "browser",
+        }
+        | fields
+    )
+
+
+def stored(app, **filters) -> list[Click]:
+    with app.app_context():
+        rows = list(db.session.scalars(sa.select(Click).filter_by(**filters).order_by(Click.id)))
+        db.session.remove()
+        return rows
+
+
+@pytest.fixture
+def spool(app):
+    return ClickSpool(app.config["REFERRAL_CLICK_SPOOL_DIR"], rotate_bytes=10_000)
+
+
+def test_each_spooled_click_is_stored_once(app, auth, spool):
+    member = auth.member()
+    for n in range(3):
+        spool.append(record(member, utm_content=f"c{n}"))
+    assert drain_in_test(app) == 3
+    assert drain_in_test(app) == 0  # the offset moved with the clicks
+    spool.append(record(member, utm_content="c3"))
+    assert drain_in_test(app) == 1
+    assert [c.utm_content for c in stored(app)] == ["c0", "c1", "c2", "c3"]
+
+
+def test_a_file_rotates_once_it_is_big_enough(app, auth, spool):
+    member = auth.member()
+    first = None
+    for n in range(60):  # about 350 bytes each
+        spool.append(record(member, utm_content=f"c{n}"))
+        first = first or spool.path
+    assert len(spool_files(app.config["REFERRAL_CLICK_SPOOL_DIR"])) >= 2
+    assert writer_gone(first) and not writer_gone(spool.path)
+    assert drain_in_test(app) == 60
+
+
+def test_floods_are_counted_on_one_row_per_minute(app, app_ctx):
+    app.config["REFERRAL_FLOOD_CLICKS"] = 3
+    try:
+        member = MemberFactory()
+        start = utcnow().replace(second=0, microsecond=0) - timedelta(minutes=10)
+        flood = [
+            record(member, ip_hash="f" * 64, occurred_at=start + timedelta(seconds=n), visitor_id=f"visitor-{n:014d}")
+            for n in range(50)
+        ]
+        store_clicks(db.session.connection(), flood[:20])
+        store_clicks(db.session.connection(), flood[20:])
+        rows = db.session.execute(sa.select(Click.hits)).scalars().all()
+    finally:
+        app.config.pop("REFERRAL_FLOOD_CLICKS")
+    assert sum(rows) == 50  # every redirect counted
+    assert len(rows) == 4  # three under the limit, then one row for the rest of that minute
+
+
+@pytest.mark.live
+def test_an_interrupted_drain_stores_nothing_twice(app, auth, spool, monkeypatch):
+    member = auth.member()
+    for n in range(5):
+        spool.append(record(member, utm_content=f"c{n}"))
+    with app.app_context():
+        monkeypatch.setattr("referrals.services.draining.advance", boom)
+        with pytest.raises(RuntimeError):
+            drain_spool()  # killed after the clicks were inserted, before the offset moved
+        monkeypatch.undo()
+        assert stored(app) == []  # both went with the transaction
+        assert drain_spool() == 5
+        assert drain_spool() == 0
+    assert [c.utm_content for c in stored(app)] == [f"c{n}" for n in range(5)]
+
+
+def boom(*args, **kwargs):
+    raise RuntimeError("drainer died")
+
+
+@pytest.mark.live
+def test_a_gone_writers_file_is_stored_then_deleted_and_its_torn_line_dropped(app, auth, spool):
+    member = auth.member()
+    spool.append(record(member, utm_content="whole"))
+    path = spool.path
+    with open(path, "ab") as file:
+        file.write(b'{"occurred_at": "2026-')  # the writer died in the middle of a line it never answered
+    with app.app_context():
+        assert drain_spool() == 1 and path.exists()  # still locked by its writer
+        spool.close()
+        assert drain_spool() == 0
+        assert db.session.get(ClickSpoolOffset, path.name) is None
+    assert not path.exists()
+    assert [c.utm_content for c in stored(app)] == ["whole"]
+
+
+def worker_pids(master: int) -> list[int]:
+    return [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+
+
+class Load:
+    """Client threads following one link, each request tagged (utm_content) so every answer is known."""
+
+    def __init__(self, url: str, threads: int = 4):
+        self.url, self.answered, self.failed = url, [], []
+        self.stopped = threading.Event()
+        self.threads = [threading.Thread(target=self.run, args=(n,)) for n in range(threads)]
+
+    def run(self, n: int) -> None:
+        for i in range(10**9):
+            if self.stopped.is_set():
+                return
+            tag = f"t{n}-{i}"
+            try:
+                response = requests.get(f"{self.url}?utm_content={tag}", allow_redirects=False, timeout=10)
+            except requests.RequestException:
+                self.failed.append(tag)
+                continue
+            (self.answered if response.status_code == 302 else self.failed).append(tag)
+
+    def __enter__(self):
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopped.set()
+        for thread in self.threads:
+            thread.join(timeout=30)
+
+
+@pytest.mark.live
+def test_every_answered_redirect_is_stored_when_a_worker_is_killed(app, auth, database_uri, tmp_path_factory):
+    member = auth.member()
+    port = free_port()
+    env = live_env(database_uri, tmp_path_factory, REFERRAL_FLOOD_CLICKS="1000000")  # one row per click here
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        wait_for_port(port, server)
+        with Load(f"http://127.0.0.1:{port}/r/{member.referral_code}") as load:
+            wait_until(lambda: len(load.answered) >= 300, timeout=60)
+            victim = worker_pids(server.pid)[0]
+            os.kill(victim, signal.SIGKILL)
+            answered_at_kill = len(load.answered)
+            wait_until(lambda: len(load.answered) >= answered_at_kill + 300, timeout=60)
+        spool_dir = Path(env["REFERRAL_CLICK_SPOOL_DIR"])
+        # the killed worker's file is stored by the others' drainers, then deleted
+        wait_until(lambda: not any(f"-{victim}-" in f.name for f in spool_files(spool_dir)), timeout=60)
+        wait_until(lambda: len(stored(app, referrer_id=member.id)) >= len(load.answered), timeout=60)
+        time.sleep(1)  # anything still to come would be a duplicate
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    tags = Counter(c.utm_content for c in stored(app, referrer_id=member.id))
+    assert max(tags.values()) == 1, "a click was stored twice"
+    assert set(load.answered) <= set(tags), "an answered redirect was lost"
+    # Only a request cut off by the kill after its click was spooled may be stored unanswered.
+    assert set(tags) - set(load.answered) <= set(load.failed)
+    print(f"{len(load.answered)} answered, {len(tags)} stored, {len(load.failed)} cut off by the kill")
