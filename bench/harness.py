@@ -171,13 +171,14 @@ def wrk(url: str, seconds: int, connections: int = 16, threads: int = 2) -> dict
         check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
     non_3xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     errors = int(non_3xx.group(1)) if non_3xx else 0
     if socket_errors:
         errors += sum(int(n) for n in socket_errors.groups())
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
-    return {"rps": rps, "errors": errors, "p99": p99.group(0).split()[-1] if p99 else None}
+    return {"rps": rps, "requests": requests, "errors": errors, "p99": p99.group(0).split()[-1] if p99 else None}
 
 
 def timed(fn, repeat: int) -> list[float]:

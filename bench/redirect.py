@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import tempfile
 import threading
 from contextlib import ExitStack
 
 import requests
+import sqlalchemy as sa
 
 from bench.harness import Row, gunicorn, say, server_env, wrk
 
@@ -20,7 +22,22 @@ def seed_code(app) -> str:
         return member.referral_code
 
 
-def warm(url: str, rounds: int = 3, clients: int = 4) -> None:
+WARM_ROUNDS, WARM_CLIENTS = 3, 4
+
+
+def stored_clicks(app, spool_dir: str) -> int:
+    """Store what the stopped servers left in the spool, then count every stored redirect."""
+    from core.extensions import db
+    from referrals.models import Click
+    from referrals.services.draining import drain_spool
+
+    app.config["REFERRAL_CLICK_SPOOL_DIR"] = spool_dir
+    with app.app_context():
+        drain_spool()
+        return int(db.session.scalar(sa.select(sa.func.sum(Click.hits))))
+
+
+def warm(url: str, rounds: int = WARM_ROUNDS, clients: int = WARM_CLIENTS) -> None:
     """A worker's first request loads lazily built state (user-agent regexes, the connection
     pool) and can take seconds on a busy machine: wait for it, so wrk's timeouts never see it."""
 
@@ -46,18 +63,25 @@ def run(app, url: str, scale: float) -> list[Row]:
     code = seed_code(app)
     seconds = max(2, round(5 * min(scale, 1)))
     runs: dict[str, list[dict]] = {name: [] for name, _, _ in VARIANTS}
-    with ExitStack() as stack:
+    spool = tempfile.TemporaryDirectory(prefix="peerloop-bench-spool-")
+    answered = 0
+    with spool, ExitStack() as stack:
         bases = {
-            name: stack.enter_context(gunicorn(target, server_env(url, **extra))) for name, target, extra in VARIANTS
+            name: stack.enter_context(gunicorn(target, server_env(url, REFERRAL_CLICK_SPOOL_DIR=spool.name, **extra)))
+            for name, target, extra in VARIANTS
         }
-        for base in bases.values():
+        for name, base in bases.items():
             warm(f"{base}/r/{code}")
-            wrk(f"{base}/r/{code}", 2)  # warm up both workers and their connection pools
+            warmed = wrk(f"{base}/r/{code}", 2)  # warm up both workers and their connection pools
+            answered += (WARM_ROUNDS * WARM_CLIENTS + warmed["requests"]) if name == "peerloop" else 0
         # All servers are up at once and take turns, so a burst of load elsewhere hits them alike.
         for round_ in range(ROUNDS):
             for name, base in bases.items():
                 say(f"redirect: round {round_ + 1}/{ROUNDS}, wrk {seconds}s against {name}")
                 runs[name].append(wrk(f"{base}/r/{code}", seconds))
+        stack.close()  # the servers stop; what their drainers had not stored yet is still spooled
+        stored = stored_clicks(app, spool.name)
+    answered += sum(r["requests"] for r in runs["peerloop"])
     figures = {name: combined(results) for name, results in runs.items()}
     bare = figures["bare"]
     return [
@@ -71,8 +95,10 @@ def run(app, url: str, scale: float) -> list[Row]:
             met=ours["rps"] / bare["rps"] >= 0.5 and ours["errors"] == 0,
             notes=(
                 f"errors {ours['errors']}/{bare['errors']}; p99 {ours['p99']} vs {bare['p99']}; "
-                f"rounds {ours['rounds']} vs {bare['rounds']} req/s"
+                f"rounds {ours['rounds']} vs {bare['rounds']} req/s; {stored:,} clicks stored for "
+                f"{answered:,} redirects wrk and the warm-up counted (wrk counts no request still in flight at its end)"
             ),
+            extra={"clicks_stored": stored, "redirects_counted": answered},
         )
         for name, ours in figures.items()
         if name != "bare"

@@ -216,6 +216,12 @@ class ClickRollup(db.Model):
     """
 
     __tablename__ = "referral_click_rollups"
+    # The counts ride along in the key's index: a report's read is an index-only scan on PostgreSQL.
+    __table_args__ = (
+        sa.PrimaryKeyConstraint(
+            "dimension", "day", "prev_day", "key", "has_key", postgresql_include=["clicks", "visitors"]
+        ),
+    )
 
     dimension: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
@@ -233,6 +239,18 @@ class CreditRollup(db.Model):
     one more column). Written in the transaction that stores the credit."""
 
     __tablename__ = "referral_credit_rollups"
+    __table_args__ = (
+        sa.PrimaryKeyConstraint(
+            "dimension",
+            "model",
+            "window_days",
+            "day",
+            "flagged",
+            "key",
+            "has_key",
+            postgresql_include=["signups", "leads", "customers"],
+        ),
+    )
 
     dimension: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
     model: Mapped[str] = mapped_column(sa.String(16), primary_key=True)

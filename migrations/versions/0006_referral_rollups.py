@@ -45,7 +45,7 @@ def upgrade():
     sa.Column('has_key', sa.Boolean(), nullable=False),
     sa.Column('clicks', sa.BigInteger(), nullable=False),
     sa.Column('visitors', sa.BigInteger(), nullable=False),
-    sa.PrimaryKeyConstraint('dimension', 'day', 'prev_day', 'key', 'has_key', name=op.f('pk_referral_click_rollups'))
+    sa.PrimaryKeyConstraint('dimension', 'day', 'prev_day', 'key', 'has_key', name=op.f('pk_referral_click_rollups'), postgresql_include=['clicks', 'visitors'])
     )
     op.create_table('referral_credit_rollups',
     sa.Column('dimension', sa.String(length=16), nullable=False),
@@ -58,7 +58,7 @@ def upgrade():
     sa.Column('signups', sa.BigInteger(), nullable=False),
     sa.Column('leads', sa.BigInteger(), nullable=False),
     sa.Column('customers', sa.BigInteger(), nullable=False),
-    sa.PrimaryKeyConstraint('dimension', 'model', 'window_days', 'day', 'flagged', 'key', 'has_key', name=op.f('pk_referral_credit_rollups'))
+    sa.PrimaryKeyConstraint('dimension', 'model', 'window_days', 'day', 'flagged', 'key', 'has_key', name=op.f('pk_referral_credit_rollups'), postgresql_include=['signups', 'leads', 'customers'])
     )
     op.create_table('referral_click_spool_offsets',
     sa.Column('name', sa.String(length=200), nullable=False),

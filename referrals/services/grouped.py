@@ -82,8 +82,8 @@ def click_counts(dimension: str, start: datetime, end: datetime) -> dict:
     span = split(start, end, clicks_exist)
     counts: dict = defaultdict(lambda: [0, 0])
     if span.days:
-        for key, has_key, clicks, visitors in db.session.execute(rolled_up_clicks(dimension, *span.days)):
-            add(counts, key_value(key, has_key), clicks, visitors)
+        rows = db.session.execute(rolled_up_clicks(dimension, *span.days))
+        counts.update((key if has_key else None, [int(c), int(v)]) for key, has_key, c, v in rows)
     if span.edges:
         for key, has_key, clicks in db.session.execute(raw_clicks(dimension, span.edges)):
             add(counts, key_value(key, has_key), clicks, 0)
@@ -153,9 +153,8 @@ def credit_sums(
     span = split(start, end, conversions_exist)
     sums: dict = defaultdict(lambda: [0, 0, 0])
     if span.days:
-        stmt = rolled_up_credit(dimension, model, window_days, span.days, include_flagged)
-        for key, has_key, *values in db.session.execute(stmt):
-            add(sums, key_value(key, has_key), *values)
+        rows = db.session.execute(rolled_up_credit(dimension, model, window_days, span.days, include_flagged))
+        sums.update((key if has_key else None, [int(s), int(le), int(c)]) for key, has_key, s, le, c in rows)
     if span.edges:
         for key, has_key, *values in db.session.execute(
             raw_credit(dimension, model, window_days, span.edges, include_flagged)
