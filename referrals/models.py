@@ -25,6 +25,8 @@ STANDARD_WINDOWS = (7, 14, 30, 60, 90)
 GROUPS = ("referrer", "campaign", "utm_source", "utm_medium", "channel")
 # The prev_day of a visitor's first day with a key: earlier than any date a report can ask for.
 NO_DAY = date(1, 1, 1)
+# Rollup rows cover a day (span 1) or an ISO week from its Monday (span 7): a long range reads weeks.
+SPANS = (1, 7)
 
 
 class Campaign(db.Model):
@@ -207,11 +209,12 @@ class RewardEntry(db.Model):
 
 
 class ClickRollup(db.Model):
-    """Clicks per UTC day and group key (the "key" of one of GROUPS, or "all"), split by the day the same
-    visitor last clicked under the same key before (NO_DAY: never).
+    """Clicks per UTC day (or week) and group key (the "key" of one of GROUPS, or "all"), split by the
+    day the same visitor last clicked under the same key before (NO_DAY: never).
 
-    `visitors` counts the visitors who clicked that day, so the unique visitors of whole days
-    [first, last) are the visitors of rows whose prev_day < first: exact, from a few rows per key and day.
+    `visitors` counts the visitors who clicked on each day, so the unique visitors of whole days
+    [first, last) are the visitors of rows whose prev_day < first: exact, from a few rows per key.
+    A week's row sums its days' rows of the same prev_day, so the same holds for whole weeks.
     Written in the transaction that stores the clicks (referrals.services.rollups).
     """
 
@@ -219,12 +222,13 @@ class ClickRollup(db.Model):
     # The counts ride along in the key's index: a report's read is an index-only scan on PostgreSQL.
     __table_args__ = (
         sa.PrimaryKeyConstraint(
-            "dimension", "day", "prev_day", "key", "has_key", postgresql_include=["clicks", "visitors"]
+            "dimension", "span", "day", "prev_day", "key", "has_key", postgresql_include=["clicks", "visitors"]
         ),
     )
 
     dimension: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
-    day: Mapped[date] = mapped_column(primary_key=True)
+    span: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)  # the first day of the span
     prev_day: Mapped[date] = mapped_column(primary_key=True)
     # The group key as text ('' with has_key false for the "(none)" group, which '' itself is not).
     key: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
@@ -234,7 +238,7 @@ class ClickRollup(db.Model):
 
 
 class CreditRollup(db.Model):
-    """Stored credit (millionths) summed per group key of the touch, UTC day of the conversion, model,
+    """Stored credit (millionths) summed per group key of the touch, UTC day (or week) of the conversion, model,
     attribution window and flag, one column per credited conversion kind (another credited measure is
     one more column). Written in the transaction that stores the credit."""
 
@@ -244,6 +248,7 @@ class CreditRollup(db.Model):
             "dimension",
             "model",
             "window_days",
+            "span",
             "day",
             "flagged",
             "key",
@@ -255,6 +260,7 @@ class CreditRollup(db.Model):
     dimension: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
     model: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
     window_days: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)
+    span: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
     flagged: Mapped[bool] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(100), primary_key=True)

@@ -39,18 +39,20 @@ def upgrade():
 
     op.create_table('referral_click_rollups',
     sa.Column('dimension', sa.String(length=16), nullable=False),
+    sa.Column('span', sa.SmallInteger(), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('prev_day', sa.Date(), nullable=False),
     sa.Column('key', sa.String(length=100), nullable=False),
     sa.Column('has_key', sa.Boolean(), nullable=False),
     sa.Column('clicks', sa.BigInteger(), nullable=False),
     sa.Column('visitors', sa.BigInteger(), nullable=False),
-    sa.PrimaryKeyConstraint('dimension', 'day', 'prev_day', 'key', 'has_key', name=op.f('pk_referral_click_rollups'), postgresql_include=['clicks', 'visitors'])
+    sa.PrimaryKeyConstraint('dimension', 'span', 'day', 'prev_day', 'key', 'has_key', name=op.f('pk_referral_click_rollups'), postgresql_include=['clicks', 'visitors'])
     )
     op.create_table('referral_credit_rollups',
     sa.Column('dimension', sa.String(length=16), nullable=False),
     sa.Column('model', sa.String(length=16), nullable=False),
     sa.Column('window_days', sa.SmallInteger(), nullable=False),
+    sa.Column('span', sa.SmallInteger(), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('flagged', sa.Boolean(), nullable=False),
     sa.Column('key', sa.String(length=100), nullable=False),
@@ -58,7 +60,7 @@ def upgrade():
     sa.Column('signups', sa.BigInteger(), nullable=False),
     sa.Column('leads', sa.BigInteger(), nullable=False),
     sa.Column('customers', sa.BigInteger(), nullable=False),
-    sa.PrimaryKeyConstraint('dimension', 'model', 'window_days', 'day', 'flagged', 'key', 'has_key', name=op.f('pk_referral_credit_rollups'), postgresql_include=['signups', 'leads', 'customers'])
+    sa.PrimaryKeyConstraint('dimension', 'model', 'window_days', 'span', 'day', 'flagged', 'key', 'has_key', name=op.f('pk_referral_credit_rollups'), postgresql_include=['signups', 'leads', 'customers'])
     )
     op.create_table('referral_click_spool_offsets',
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -70,12 +72,13 @@ def upgrade():
         fill_click_rollups(dimension, key, has_key)
         if dimension != "all":
             fill_credit_rollups(dimension, key.replace("referrer_id", "t.referrer_id"), has_key)
+    fill_weeks()
 
 
 def fill_click_rollups(dimension: str, key: str, has_key: str) -> None:
     op.execute(f"""
-        INSERT INTO referral_click_rollups (dimension, day, prev_day, key, has_key, clicks, visitors)
-        SELECT '{dimension}', day, prev_day, key, has_key, sum(clicks), count(visitor_id)
+        INSERT INTO referral_click_rollups (dimension, span, day, prev_day, key, has_key, clicks, visitors)
+        SELECT '{dimension}', 1, day, prev_day, key, has_key, sum(clicks), count(visitor_id)
         FROM (
             SELECT key, has_key, visitor_id, day, clicks,
                    CASE WHEN visitor_id IS NULL THEN {NO_DAY}
@@ -97,14 +100,41 @@ def fill_credit_rollups(dimension: str, key: str, has_key: str) -> None:
         f"sum(CASE WHEN cv.kind = '{kind}' THEN cr.share ELSE 0 END)" for kind in ("signup", "lead", "customer")
     )
     op.execute(f"""
-        INSERT INTO referral_credit_rollups (dimension, model, window_days, day, flagged, key, has_key,
+        INSERT INTO referral_credit_rollups (dimension, model, window_days, span, day, flagged, key, has_key,
                                              signups, leads, customers)
-        SELECT '{dimension}', cr.model, cr.window_days, {utc_day('cv.occurred_at')}, cv.flagged,
+        SELECT '{dimension}', cr.model, cr.window_days, 1, {utc_day('cv.occurred_at')}, cv.flagged,
                {key}, {has_key}, {shares}
         FROM referral_credits AS cr
         JOIN referral_touches AS t ON t.id = cr.touch_id
         JOIN referral_conversions AS cv ON cv.id = cr.conversion_id
-        GROUP BY 2, 3, 4, 5, 6, 7
+        GROUP BY 2, 3, 5, 6, 7, 8
+    """)
+
+
+def week_start(day: str) -> str:
+    """The Monday of the day's ISO week."""
+    if op.get_bind().dialect.name == "postgresql":
+        return f"({day} - CAST(EXTRACT(ISODOW FROM {day}) AS INTEGER) + 1)"
+    return f"date({day}, 'weekday 0', '-6 days')"
+
+
+def fill_weeks() -> None:
+    """A week's rows: its days' rows summed."""
+    op.execute(f"""
+        INSERT INTO referral_click_rollups (dimension, span, day, prev_day, key, has_key, clicks, visitors)
+        SELECT dimension, 7, {week_start('day')}, prev_day, key, has_key, sum(clicks), sum(visitors)
+        FROM referral_click_rollups
+        WHERE span = 1
+        GROUP BY 1, 3, 4, 5, 6
+    """)
+    op.execute(f"""
+        INSERT INTO referral_credit_rollups (dimension, model, window_days, span, day, flagged, key, has_key,
+                                             signups, leads, customers)
+        SELECT dimension, model, window_days, 7, {week_start('day')}, flagged, key, has_key,
+               sum(signups), sum(leads), sum(customers)
+        FROM referral_credit_rollups
+        WHERE span = 1
+        GROUP BY 1, 2, 3, 5, 6, 7, 8
     """)
 
 

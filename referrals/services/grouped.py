@@ -98,14 +98,32 @@ def add(counts: dict, key, *values) -> None:
         row[i] += int(value or 0)
 
 
+def blocks(first: date, last: date) -> list[tuple[int, date, date]]:
+    """Whole days [first, last) as rollup rows to read: (span, from, to), whole ISO weeks as week rows."""
+    monday, last_monday = first + timedelta(days=-first.weekday() % 7), last - timedelta(days=last.weekday())
+    if monday >= last_monday:
+        return [(1, first, last)]
+    return [b for b in ((1, first, monday), (7, monday, last_monday), (1, last_monday, last)) if b[1] < b[2]]
+
+
+def rolled_up(table, columns, first: date, last: date, *where) -> sa.Subquery:
+    """The rollup rows of whole days [first, last), one index range per span (index-only scans)."""
+    return sa.union_all(
+        *(
+            sa.select(table.key, table.has_key, *columns).where(
+                *where, table.span == span, table.day >= a, table.day < b
+            )
+            for span, a, b in blocks(first, last)
+        )
+    ).subquery("cells")
+
+
 def rolled_up_clicks(dimension: str, first: date, last: date) -> sa.Select:
     r = ClickRollup
-    return (
-        sa.select(
-            r.key, r.has_key, sa.func.sum(r.clicks), sa.func.sum(sa.case((r.prev_day < first, r.visitors), else_=0))
-        )
-        .where(r.dimension == dimension, r.day >= first, r.day < last)
-        .group_by(r.key, r.has_key)
+    visitors = sa.case((r.prev_day < first, r.visitors), else_=0).label("visitors")
+    cells = rolled_up(r, (r.clicks, visitors), first, last, r.dimension == dimension)
+    return sa.select(cells.c.key, cells.c.has_key, sa.func.sum(cells.c.clicks), sa.func.sum(cells.c.visitors)).group_by(
+        cells.c.key, cells.c.has_key
     )
 
 
@@ -165,13 +183,12 @@ def credit_sums(
 
 def rolled_up_credit(dimension: str, model: str, window_days: int, days, include_flagged: bool) -> sa.Select:
     r = CreditRollup
-    stmt = (
-        sa.select(r.key, r.has_key, *(sa.func.sum(getattr(r, column)) for column in CREDITED.values()))
-        .where(r.dimension == dimension, r.model == model, r.window_days == window_days)
-        .where(r.day >= days[0], r.day < days[1])
-        .group_by(r.key, r.has_key)
-    )
-    return stmt if include_flagged else stmt.where(r.flagged.is_(False))
+    where = [r.dimension == dimension, r.model == model, r.window_days == window_days]
+    if not include_flagged:
+        where.append(r.flagged.is_(False))
+    cells = rolled_up(r, [getattr(r, c) for c in CREDITED.values()], *days, *where)
+    sums = (sa.func.sum(cells.c[c]) for c in CREDITED.values())
+    return sa.select(cells.c.key, cells.c.has_key, *sums).group_by(cells.c.key, cells.c.has_key)
 
 
 def raw_credit(dimension: str, model: str, window_days: int, intervals, include_flagged: bool) -> sa.Select:
@@ -197,7 +214,7 @@ def new_visitors(start: datetime, end: datetime) -> int:
     if span.days:
         r = ClickRollup
         stmt = sa.select(sa.func.sum(r.visitors)).where(
-            r.dimension == "all", r.day >= span.days[0], r.day < span.days[1], r.prev_day == NO_DAY
+            r.dimension == "all", r.span == 1, r.day >= span.days[0], r.day < span.days[1], r.prev_day == NO_DAY
         )
         total += int(db.session.scalar(stmt) or 0)
     seen = Click.__table__.alias("seen")
@@ -218,7 +235,7 @@ def clicks_per_period(start: datetime, end: datetime, period_days: int) -> dict 
         return None
     r = ClickRollup
     period = (days_between(sa.literal(span.days[0], sa.Date), r.day) // period_days).label("period")
-    in_range = (r.day >= span.days[0], r.day < span.days[1])
+    in_range = (r.span == 1, r.day >= span.days[0], r.day < span.days[1])
     clicks = db.session.execute(
         sa.select(period, sa.func.sum(r.clicks)).where(r.dimension == "all", *in_range).group_by(period)
     )

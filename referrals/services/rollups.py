@@ -7,6 +7,7 @@ adjusts them for a few visitors or conversions, so the incremental rollups alway
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -37,6 +38,24 @@ def utc_day_postgresql(element, compiler, **kw):
 @compiles(utc_day)
 def utc_day_sqlite(element, compiler, **kw):
     return f"date({compiler.process(element.clauses, **kw)})"  # SQLite stores UTC wall time
+
+
+class week_start(FunctionElement):  # noqa: N801
+    """The Monday of a DATE's ISO week."""
+
+    type = sa.Date()
+    inherit_cache = True
+
+
+@compiles(week_start, "postgresql")
+def week_start_postgresql(element, compiler, **kw):
+    day = compiler.process(element.clauses, **kw)
+    return f"({day} - CAST(EXTRACT(ISODOW FROM {day}) AS INTEGER) + 1)"
+
+
+@compiles(week_start)
+def week_start_sqlite(element, compiler, **kw):
+    return f"date({compiler.process(element.clauses, **kw)}, 'weekday 0', '-6 days')"
 
 
 class days_between(FunctionElement):  # noqa: N801
@@ -131,21 +150,23 @@ def click_contributions(where) -> sa.Select:
 
 def add_click_contributions(connection: sa.Connection, where, sign: int = 1) -> None:
     """Add (sign 1) or take away (sign -1) what the clicks matching `where` contribute."""
-    rows = click_contributions(where).subquery("contributions")
+    daily = click_contributions(where).subquery("contributions")
+    cell = [daily.c.dimension, daily.c.day, daily.c.prev_day, daily.c.key, daily.c.has_key]
+    rows = with_weeks(daily, cell, [daily.c.clicks, daily.c.visitors], sign)
     table = ClickRollup.__table__
-    values = sa.select(*list(rows.c)[:5], rows.c.clicks * sign, rows.c.visitors * sign).where(sa.true())
     stmt = insert_for(connection, table).from_select(
-        ["dimension", "day", "prev_day", "key", "has_key", "clicks", "visitors"], values
+        ["dimension", "span", "day", "prev_day", "key", "has_key", "clicks", "visitors"], rows
     )
-    connection.execute(
-        stmt.on_conflict_do_update(
-            index_elements=list(table.primary_key.columns),
-            set_={
-                "clicks": table.c.clicks + stmt.excluded.clicks,
-                "visitors": table.c.visitors + stmt.excluded.visitors,
-            },
-        )
-    )
+    connection.execute(adding_on_conflict(stmt, table, ("clicks", "visitors")))
+
+
+def with_weeks(daily, cell: list, counts: list, sign: int = 1) -> sa.Select:
+    """Rows of `daily` (whose second cell column is the day) as span 1, and summed per ISO week as span 7."""
+    week = week_start(cell[1])
+    days = sa.select(cell[0], sa.literal_column("1").label("span"), *cell[1:], *(c * sign for c in counts))
+    weeks = sa.select(cell[0], sa.literal_column("7"), week, *cell[2:], *(sa.func.sum(c) * sign for c in counts))
+    both = sa.union_all(days, weeks.group_by(cell[0], week, *cell[2:])).subquery("spans")
+    return sa.select(both).where(sa.true())  # (SQLite's INSERT ... SELECT ... ON CONFLICT needs a WHERE)
 
 
 def credit_contributions(where) -> sa.Select:
@@ -179,10 +200,13 @@ def credit_contributions(where) -> sa.Select:
 def add_credit(connection: sa.Connection, conversion_ids: Iterable[int] | None = None) -> None:
     """Add the stored credit of these conversions (all, when None) to the credit rollups."""
     where = sa.true() if conversion_ids is None else Credit.conversion_id.in_(list(conversion_ids))
+    daily = credit_contributions(where).subquery("contributions")
+    columns = list(daily.c)
+    cell = [columns[0], columns[3], *columns[1:3], *columns[4:7]]  # (dimension, day, model, window, ...)
     table = CreditRollup.__table__
     stmt = insert_for(connection, table).from_select(
-        ["dimension", "model", "window_days", "day", "flagged", "key", "has_key", *CREDITED.values()],
-        credit_contributions(where),
+        ["dimension", "span", "day", "model", "window_days", "flagged", "key", "has_key", *CREDITED.values()],
+        with_weeks(daily, cell, columns[7:]),
     )
     connection.execute(adding_on_conflict(stmt, table, CREDITED.values()))
 
@@ -196,33 +220,36 @@ def rebuild(connection: sa.Connection) -> None:
     add_credit(connection)
 
 
-def forget_clicks_before(connection: sa.Connection, day) -> None:
-    """The click rollups after the clicks of the days before `day` were deleted: their days go, and a
-    visitor's first day left has no previous day any more (as the remaining clicks say)."""
+def forget_clicks_before(connection: sa.Connection, day: date) -> None:
+    """The click rollups after the clicks of the days before `day` were deleted: their rows go, a
+    visitor's first day left has no previous day any more (as the remaining clicks say), and the
+    week of `day` is summed again from the days it keeps."""
     table = ClickRollup.__table__
+    monday = day - timedelta(days=day.weekday())
     stale = sa.and_(table.c.prev_day < day, table.c.prev_day > NO_DAY)
-    cell = (table.c.dimension, table.c.day, table.c.key, table.c.has_key)
-    moved = (
-        sa.select(
-            *cell[:2],
-            sa.literal(NO_DAY, sa.Date),
-            *cell[2:],
-            sa.func.sum(table.c.clicks),
-            sa.func.sum(table.c.visitors),
-        )
-        .where(stale, table.c.day >= day)
-        .group_by(*cell)
-    )
-    stmt = insert_for(connection, table).from_select(
-        ["dimension", "day", "prev_day", "key", "has_key", "clicks", "visitors"], moved
-    )
+    cell = (table.c.dimension, table.c.span, table.c.day, table.c.key, table.c.has_key)
+    moved = sa.select(*cell[:3], sa.literal(NO_DAY, sa.Date), *cell[3:], *sums(table)).where(stale, table.c.day >= day)
+    insert_cells(connection, table, moved.group_by(*cell))
     connection.execute(
-        stmt.on_conflict_do_update(
-            index_elements=list(table.primary_key.columns),
-            set_={
-                "clicks": table.c.clicks + stmt.excluded.clicks,
-                "visitors": table.c.visitors + stmt.excluded.visitors,
-            },
+        sa.delete(table).where(
+            sa.or_(
+                stale, sa.and_(table.c.span == 1, table.c.day < day), sa.and_(table.c.span == 7, table.c.day <= monday)
+            )
         )
     )
-    connection.execute(sa.delete(table).where(sa.or_(table.c.day < day, stale)))
+    kept = (table.c.dimension, table.c.prev_day, table.c.key, table.c.has_key)
+    week = sa.select(kept[0], sa.literal(7), sa.literal(monday, sa.Date), *kept[1:], *sums(table)).where(
+        table.c.span == 1, table.c.day >= day, table.c.day < monday + timedelta(days=7)
+    )
+    insert_cells(connection, table, week.group_by(*kept))
+
+
+def sums(table: sa.Table) -> tuple:
+    return sa.func.sum(table.c.clicks), sa.func.sum(table.c.visitors)
+
+
+def insert_cells(connection: sa.Connection, table: sa.Table, rows: sa.Select) -> None:
+    stmt = insert_for(connection, table).from_select(
+        ["dimension", "span", "day", "prev_day", "key", "has_key", "clicks", "visitors"], rows
+    )
+    connection.execute(adding_on_conflict(stmt, table, ("clicks", "visitors")))

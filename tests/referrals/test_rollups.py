@@ -18,8 +18,8 @@ from tests.factories import MemberFactory
 from tests.referrals.factories import CampaignFactory
 
 DAY = timedelta(days=1)
-BASE = datetime(2026, 3, 1, tzinfo=UTC)  # data spans BASE .. BASE + 6 days, across midnights
-SPAN_MINUTES = 6 * 24 * 60
+BASE = datetime(2026, 3, 1, tzinfo=UTC)  # a Sunday; data spans 10 days: midnights and a whole ISO week
+SPAN_MINUTES = 10 * 24 * 60
 KEY_COLUMNS = {"referrer": "referrer_id", "campaign": "campaign_id"}
 
 clicks_strategy = st.lists(
@@ -38,7 +38,7 @@ clicks_strategy = st.lists(
     max_size=40,
 )
 moments = st.integers(-24 * 60, SPAN_MINUTES + 24 * 60).map(lambda m: BASE + timedelta(minutes=m))
-aligned = st.integers(-1, 7).map(lambda d: BASE + d * DAY)
+aligned = st.integers(-1, 12).map(lambda d: BASE + d * DAY)
 ranges = st.tuples(st.one_of(moments, aligned), st.one_of(moments, aligned)).filter(lambda r: r[0] < r[1])
 
 
@@ -122,7 +122,7 @@ def raw_credit(group: str, model: str, window: int, start, end, include_flagged:
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
 @given(specs=clicks_strategy, seed=st.integers(0, 2**32), period=ranges, include_flagged=st.booleans())
 def test_rollups_equal_the_raw_rows(app, people, specs, seed, period, include_flagged):
@@ -170,16 +170,16 @@ def rollup_rows() -> set:
 
 
 @settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
-@given(specs=clicks_strategy, seed=st.integers(0, 2**32), purge_day=st.one_of(st.none(), st.integers(1, 5)))
+@given(specs=clicks_strategy, seed=st.integers(0, 2**32), purge_day=st.one_of(st.none(), st.integers(1, 9)))
 def test_kept_rollups_equal_a_rebuild(app, people, specs, seed, purge_day):
     """What stores, purges and erasures keep up incrementally is what a rebuild from raw rows makes."""
     referrers, campaigns = people
     savepoint = db.session.begin_nested()
     try:
         build(random.Random(seed), specs, referrers, campaigns)
-        if purge_day is not None:
+        if purge_day is not None:  # a purge may cut a week's row
             privacy.purge_clicks(before=BASE + purge_day * DAY + timedelta(hours=5))
         signed_up = db.session.scalars(sa.select(Conversion.member_id).where(Conversion.visitor_id.is_not(None)))
         for member_id in list(signed_up)[:1]:
@@ -192,7 +192,7 @@ def test_kept_rollups_equal_a_rebuild(app, people, specs, seed, purge_day):
 
 
 @settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
 @given(specs=clicks_strategy, seed=st.integers(0, 2**32), period=ranges, include_flagged=st.booleans())
 def test_funnel_steps_never_grow(app, people, specs, seed, period, include_flagged):
@@ -215,7 +215,7 @@ def test_funnel_steps_never_grow(app, people, specs, seed, period, include_flagg
 @settings(
     max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
-@given(specs=clicks_strategy, seed=st.integers(0, 2**32), first=st.integers(-1, 3), days=st.integers(1, 8))
+@given(specs=clicks_strategy, seed=st.integers(0, 2**32), first=st.integers(-1, 3), days=st.integers(1, 12))
 def test_k_factor_reads_rollups_for_whole_days(app, people, specs, seed, first, days):
     referrers, campaigns = people
     savepoint = db.session.begin_nested()
