@@ -122,7 +122,7 @@ def raw_credit(group: str, model: str, window: int, start, end, include_flagged:
 
 
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
 @given(specs=clicks_strategy, seed=st.integers(0, 2**32), period=ranges, include_flagged=st.booleans())
 def test_rollups_equal_the_raw_rows(app, people, specs, seed, period, include_flagged):
@@ -170,7 +170,7 @@ def rollup_rows() -> set:
 
 
 @settings(
-    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
 @given(specs=clicks_strategy, seed=st.integers(0, 2**32), purge_day=st.one_of(st.none(), st.integers(1, 9)))
 def test_kept_rollups_equal_a_rebuild(app, people, specs, seed, purge_day):
@@ -192,7 +192,7 @@ def test_kept_rollups_equal_a_rebuild(app, people, specs, seed, purge_day):
 
 
 @settings(
-    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
 @given(specs=clicks_strategy, seed=st.integers(0, 2**32), period=ranges, include_flagged=st.booleans())
 def test_funnel_steps_never_grow(app, people, specs, seed, period, include_flagged):
