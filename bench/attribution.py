@@ -82,10 +82,11 @@ def build(url: str, referrers: int, clicks: int, signups: int, windows: tuple[in
             CROSS JOIN unnest(ARRAY[{", ".join(f"'{m}'" for m in MODELS)}]) AS m(model)
         """)
         # Some referred members became leads (2 in 7) and customers (1 in 7): their credit is the signup's.
+        # A day or three after the signup, but never later than now: no conversion is in the future.
         c.exec_driver_sql("""
             INSERT INTO referral_conversions (member_id, kind, occurred_at, referred_by_id, referral_code,
                                               visitor_id, flagged)
-            SELECT s.member_id, k.kind, s.occurred_at + k.after * interval '1 day', s.referred_by_id,
+            SELECT s.member_id, k.kind, least(s.occurred_at + k.after * interval '1 day', now()), s.referred_by_id,
                    s.referral_code, s.visitor_id, s.flagged
             FROM referral_conversions AS s
             CROSS JOIN (VALUES ('lead', 1, 2), ('customer', 3, 1)) AS k(kind, after, every)

@@ -67,15 +67,15 @@ def attribution(
 
 
 def attribution_item(key: str | None, label: str | None, clicks, credit) -> dict:
-    (count, visitors), (signups, leads, customers) = clicks, (c / CREDIT_UNIT for c in credit)
+    visitors, signups = clicks[1], credit[0] / CREDIT_UNIT
     return {
         "key": "none" if key is None else key,
         "label": label or ("(none)" if key is None else key),
-        "clicks": count,
+        "clicks": clicks[0],
         "unique_visitors": visitors,
         "signups": round(signups, 6),
-        "leads": round(leads, 6),
-        "customers": round(customers, 6),
+        "leads": round(credit[1] / CREDIT_UNIT, 6),
+        "customers": round(credit[2] / CREDIT_UNIT, 6),
         "conversion_rate": round(signups / visitors, 6) if visitors else 0.0,
     }
 
@@ -85,8 +85,8 @@ def group_labels(group_by: str, keys: list[str]) -> dict[str, str]:
     if model is None or not keys:
         return {}
     name = Member.display_name if model is Member else Campaign.name
-    rows = db.session.execute(sa.select(model.id, name).where(among(model.id, [int(key) for key in keys])))
-    return {str(id_): label for id_, label in rows}
+    rows = db.session.connection().execute(sa.select(model.id, name).where(among(model.id, [int(key) for key in keys])))
+    return {str(id_): label for id_, label in rows.all()}
 
 
 def among(column, values: list):

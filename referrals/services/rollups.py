@@ -109,7 +109,7 @@ def lock_click_store(connection: sa.Connection) -> None:
         connection.execute(sa.select(sa.func.pg_advisory_xact_lock(CLICK_STORE_LOCK)))
 
 
-def click_contributions(where) -> sa.Select:
+def click_contributions(where, dimensions=DIMENSIONS) -> sa.Select:
     """What the clicks matching `where` add to the click rollups: per visitor and key, each day with
     clicks and the visitor's previous day with that key (among those clicks: pass whole visitors)."""
     clicks = Click.__table__
@@ -123,7 +123,7 @@ def click_contributions(where) -> sa.Select:
                 utc_day(clicks.c.occurred_at).label("day"),
                 clicks.c.hits,
             ).where(where)
-            for dimension in DIMENSIONS
+            for dimension in dimensions
             for key, has_key in [dimension_key(dimension, clicks)]
         )
     ).subquery("expanded")
@@ -148,9 +148,9 @@ def click_contributions(where) -> sa.Select:
     ).group_by(*cell)
 
 
-def add_click_contributions(connection: sa.Connection, where, sign: int = 1) -> None:
+def add_click_contributions(connection: sa.Connection, where, sign: int = 1, dimensions=DIMENSIONS) -> None:
     """Add (sign 1) or take away (sign -1) what the clicks matching `where` contribute."""
-    daily = click_contributions(where).subquery("contributions")
+    daily = click_contributions(where, dimensions).subquery("contributions")
     cell = [daily.c.dimension, daily.c.day, daily.c.prev_day, daily.c.key, daily.c.has_key]
     rows = with_weeks(daily, cell, [daily.c.clicks, daily.c.visitors], sign)
     table = ClickRollup.__table__
@@ -214,9 +214,12 @@ def add_credit(connection: sa.Connection, conversion_ids: Iterable[int] | None =
 def rebuild(connection: sa.Connection) -> None:
     """Both rollups from the stored clicks and credit (after a bulk load, or to check them)."""
     lock_click_store(connection)
+    if connection.dialect.name == "postgresql":  # sorts of millions of rows: in memory, not on disk
+        connection.execute(sa.text("SET LOCAL work_mem = '256MB'"))
     connection.execute(sa.delete(ClickRollup))
     connection.execute(sa.delete(CreditRollup))
-    add_click_contributions(connection, sa.true())
+    for dimension in DIMENSIONS:  # one grouping at a time: one sort of the clicks each
+        add_click_contributions(connection, sa.true(), dimensions=(dimension,))
     add_credit(connection)
 
 
