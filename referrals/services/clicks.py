@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 import threading
@@ -15,6 +16,7 @@ from flask import current_app
 from ua_parser import parse_device, parse_user_agent
 
 from core.accounts.models import Member
+from core.errors import DomainError
 from core.extensions import db
 from core.models import utcnow
 from core.security import keyed_hash
@@ -23,6 +25,7 @@ from referrals.services.draining import start_drainer
 from referrals.services.links import is_safe_destination, site_url
 from referrals.spool import ClickSpool
 
+logger = logging.getLogger(__name__)
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{4,16}$")
 SLUG_PATTERN = re.compile(r"^[a-z0-9-]{1,60}$")
 CONTENT_PATTERN = re.compile(r"^(thread|recommendation)-([1-9][0-9]{0,17})$")
@@ -108,7 +111,7 @@ def follow_link(
     if link.campaign_id is not None:
         for key in CAMPAIGN_UTM_KEYS:
             utm[key] = getattr(link, key) if utm[key] is None else utm[key]
-    click_spool().append(
+    record_click(
         {
             "occurred_at": utcnow(),
             "code": code,
@@ -124,6 +127,20 @@ def follow_link(
         }
     )
     return destination(link.landing_url, content, utm)
+
+
+class ClickNotRecorded(DomainError):
+    """The spool could not take the click (e.g. a full disk): no redirect without its click."""
+
+    code, status = 503, "Service Unavailable"
+
+
+def record_click(click: dict) -> None:
+    try:
+        click_spool().append(click)
+    except OSError:
+        logger.exception("could not spool a click")
+        raise ClickNotRecorded("The click could not be recorded; try again shortly.") from None
 
 
 def resolve_link(code: str, slug: str | None):

@@ -195,3 +195,13 @@ def test_every_answered_redirect_is_stored_when_a_worker_is_killed(app, auth, da
     # Only a request cut off by the kill after its click was spooled may be stored unanswered.
     assert set(tags) - set(load.answered) <= set(load.failed)
     print(f"{len(load.answered)} answered, {len(tags)} stored, {len(load.failed)} cut off by the kill")
+
+
+def test_no_redirect_without_its_click(app, visitor, auth, monkeypatch):
+    def full_disk(self, record):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(ClickSpool, "append", full_disk)
+    response = visitor().get(f"/r/{auth.member().referral_code}")
+    assert response.status_code == 503 and "Location" not in response.headers
+    assert response.get_json()["code"] == 503
