@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from core.extensions import db
+from core.models import utcnow
 from referrals.models import Click, ClickSpoolOffset
 from referrals.services.click_store import store_clicks
 from referrals.services.rollups import lock_click_store
@@ -52,12 +53,12 @@ def stored_offsets(connection: sa.Connection, paths: list[Path]) -> dict[str, in
 def advance(connection: sa.Connection, name: str, start: int, end: int) -> None:
     table = ClickSpoolOffset.__table__
     if start == 0:
-        connection.execute(sa.insert(table).values(name=name, stored_bytes=end, updated_at=sa.func.now()))
+        connection.execute(sa.insert(table).values(name=name, stored_bytes=end, updated_at=utcnow()))
         return
     changed = connection.execute(
         sa.update(table)
         .where(table.c.name == name, table.c.stored_bytes == start)
-        .values(stored_bytes=end, updated_at=sa.func.now())
+        .values(stored_bytes=end, updated_at=utcnow())
     )
     if changed.rowcount != 1:
         raise SpoolRaced(name)

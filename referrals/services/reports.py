@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import aliased
 
 from core.accounts.models import Member
 from core.errors import NotFound, ValidationFailed
@@ -118,7 +119,7 @@ def funnel(*, start: datetime, end: datetime, include_flagged: bool = False) -> 
 
 def cohort_stages(start: datetime, end: datetime, include_flagged: bool) -> dict[str, int]:
     """How many visitors of the cohort reached each conversion kind (or a later one)."""
-    signup = sa.orm.aliased(Conversion)
+    signup = aliased(Conversion)
     first_click = sa.select(sa.func.min(Click.occurred_at)).where(Click.visitor_id == signup.visitor_id)
     first_click = first_click.scalar_subquery()
     furthest = sa.func.max(
