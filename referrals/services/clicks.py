@@ -88,8 +88,12 @@ def referring_host(referrer: str | None) -> str | None:
 
 
 def link_utm(params: Mapping[str, str]) -> dict:
-    """The link's own utm_* parameters, cleaned (the campaign's defaults fill the gaps in SQL)."""
-    return {key: CONTROL_CHARACTERS.sub("", params.get(key) or "").strip()[:UTM_MAX] or None for key in UTM_KEYS}
+    """The link's own utm_* parameters, cleaned (the campaign's defaults fill the gaps)."""
+    return {key: clean_utm(value) if (value := params.get(key)) else None for key in UTM_KEYS}
+
+
+def clean_utm(value: str) -> str | None:
+    return CONTROL_CHARACTERS.sub("", value).strip()[:UTM_MAX] or None
 
 
 def shared_content(value: str | None) -> str | None:
@@ -192,10 +196,13 @@ def destination(landing_url: str | None, content: str | None, utm: dict) -> str:
         base = landing_url
     else:
         base = site_url() + "/"
-    return with_query(base, {key: value for key, value in utm.items() if value})
+    return with_query(base, tuple((key, value) for key, value in utm.items() if value))
 
 
-def with_query(url: str, extra: dict) -> str:
+@lru_cache(maxsize=4096)
+def with_query(url: str, extra: tuple[tuple[str, str], ...]) -> str:
+    """The URL with these query parameters set (each destination is built once per process)."""
     parts = urlsplit(url)
-    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in extra]
-    return urlunsplit(parts._replace(query=urlencode([*kept, *extra.items()])))
+    names = {name for name, _ in extra}
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in names]
+    return urlunsplit(parts._replace(query=urlencode([*kept, *extra])))
