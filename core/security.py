@@ -86,7 +86,7 @@ def add_security_headers(response):
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     is_docs = request.path.startswith("/api/docs")
     response.headers.setdefault("Content-Security-Policy", DOCS_CSP if is_docs else API_CSP)
-    if current_app.config.get("SESSION_COOKIE_SECURE"):
+    if current_app.config["SESSION_COOKIE_SECURE"]:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response
 

@@ -64,10 +64,10 @@ def visitor_cookie(response, visitor_id: str):
     response.set_cookie(
         config["VISITOR_COOKIE"],
         visitor_id,
-        max_age=int(config.get("REFERRAL_VISITOR_COOKIE_DAYS", 395)) * 86400,
+        max_age=config["REFERRAL_VISITOR_COOKIE_DAYS"] * 86400,
         httponly=True,
         samesite="Lax",
-        secure=bool(config.get("SESSION_COOKIE_SECURE")),
+        secure=config["SESSION_COOKIE_SECURE"],
     )
     response.headers["Cache-Control"] = "no-store"
     return response

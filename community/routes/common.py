@@ -26,11 +26,11 @@ def member_key() -> str:
 
 
 def post_limit() -> str:
-    return current_app.config.get("RATELIMIT_POST", "30 per minute")
+    return current_app.config["RATELIMIT_POST"]
 
 
 def flag_limit() -> str:
-    return current_app.config.get("RATELIMIT_FLAG", "20 per hour")
+    return current_app.config["RATELIMIT_FLAG"]
 
 
 # Threads and replies share one budget per member.

@@ -30,7 +30,7 @@ def password_hasher(profile: str) -> PasswordHasher:
 
 
 def hasher() -> PasswordHasher:
-    return password_hasher(current_app.config.get("PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY"))
+    return password_hasher(current_app.config["PASSWORD_HASH_PROFILE"])
 
 
 def normalize_email(email: str) -> str:

@@ -25,7 +25,7 @@ def inflate_gzip_body() -> None:
     """Segment's clients gzip their bodies; inflate them, never past MAX_CONTENT_LENGTH (bombs get 413)."""
     if request.headers.get("Content-Encoding", "").strip().lower() != "gzip":
         return
-    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 1024 * 1024
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
     inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
     try:
         body = inflater.decompress(request.get_data(cache=True), limit + 1)

@@ -35,7 +35,7 @@ class UnsafeWebhookUrl(ValidationFailed):
 
 
 def private_urls_allowed() -> bool:
-    return bool(current_app.config.get("WEBHOOK_ALLOW_PRIVATE_URLS"))
+    return current_app.config["WEBHOOK_ALLOW_PRIVATE_URLS"]
 
 
 NAT64_PREFIX = ipaddress.ip_network("64:ff9b::/96")

@@ -140,7 +140,7 @@ def record_click(
     content = shared_content(params.get("content"))
     connection = db.session.connection()
     stmt = RECORD_CLICK
-    if connection.dialect.name == "postgresql" and current_app.config.get("REFERRAL_ASYNC_CLICK_COMMIT", True):
+    if connection.dialect.name == "postgresql" and current_app.config["REFERRAL_ASYNC_CLICK_COMMIT"]:
         stmt = RECORD_CLICK_ASYNC_COMMIT
     link = connection.execute(
         stmt,

@@ -26,7 +26,7 @@ VISITOR_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 def window_days() -> int:
-    return int(current_app.config.get("REFERRAL_WINDOW_DAYS", 30))
+    return current_app.config["REFERRAL_WINDOW_DAYS"]
 
 
 def attribution_windows() -> tuple[int, ...]:

@@ -25,7 +25,7 @@ def site_url() -> str:
 
 
 def allowed_hosts() -> set[str]:
-    hosts = {host.strip().lower() for host in current_app.config.get("REDIRECT_ALLOWED_HOSTS", [])}
+    hosts = {host.strip().lower() for host in current_app.config["REDIRECT_ALLOWED_HOSTS"]}
     return hosts | {(urlsplit(site_url()).hostname or "").lower()}
 
 

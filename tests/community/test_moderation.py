@@ -122,32 +122,26 @@ def test_moderator_cannot_ban_staff_or_self_but_admin_can(auth):
     assert auth.client("admin").post(f"{API}/moderation/members/{marketer.id}/ban").status_code == 200
 
 
-def test_posting_is_rate_limited_per_member(auth, app, category, rate_limits):
-    app.config["RATELIMIT_POST"] = "2 per minute"
-    try:
-        member = auth.client("member")
-        thread = new_thread(member, category.id)
-        new_reply(member, thread["id"])
-        limited = member.post(f"{API}/threads/{thread['id']}/posts", json={"body": "third"})
-        other = auth.client("member").post(f"{API}/threads/{thread['id']}/posts", json={"body": "someone else"})
-    finally:
-        app.config.pop("RATELIMIT_POST", None)
+def test_posting_is_rate_limited_per_member(auth, app, category, rate_limits, monkeypatch):
+    monkeypatch.setitem(app.config, "RATELIMIT_POST", "2 per minute")
+    member = auth.client("member")
+    thread = new_thread(member, category.id)
+    new_reply(member, thread["id"])
+    limited = member.post(f"{API}/threads/{thread['id']}/posts", json={"body": "third"})
+    other = auth.client("member").post(f"{API}/threads/{thread['id']}/posts", json={"body": "someone else"})
     assert limited.status_code == 429
     assert int(limited.headers["Retry-After"]) > 0
     assert limited.get_json()["code"] == 429
     assert other.status_code == 201
 
 
-def test_flagging_is_rate_limited_per_member(auth, app, category, rate_limits):
-    app.config["RATELIMIT_FLAG"] = "1 per hour"
-    try:
-        author = auth.client("member")
-        thread = new_thread(author, category.id)
-        replies = [new_reply(author, thread["id"]) for _ in range(2)]
-        reporter = auth.client("member")
-        codes = [flag(reporter, reply["id"]).status_code for reply in replies]
-    finally:
-        app.config.pop("RATELIMIT_FLAG", None)
+def test_flagging_is_rate_limited_per_member(auth, app, category, rate_limits, monkeypatch):
+    monkeypatch.setitem(app.config, "RATELIMIT_FLAG", "1 per hour")
+    author = auth.client("member")
+    thread = new_thread(author, category.id)
+    replies = [new_reply(author, thread["id"]) for _ in range(2)]
+    reporter = auth.client("member")
+    codes = [flag(reporter, reply["id"]).status_code for reply in replies]
     assert codes == [201, 429]
 
 

@@ -211,28 +211,22 @@ def test_token_works_as_http_basic_username(auth, app):
     assert response.status_code == 200 and response.get_json()["id"] == member.id
 
 
-def test_signup_is_rate_limited_with_retry_after(client, rate_limits, app):
-    app.config["RATELIMIT_SIGNUP"] = "2 per hour"
-    try:
-        for n in range(2):
-            assert client.post("/api/v1/auth/signup", json={**SIGNUP, "email": f"r{n}@example.com"}).status_code == 201
-        limited = client.post("/api/v1/auth/signup", json={**SIGNUP, "email": "r3@example.com"})
-    finally:
-        app.config["RATELIMIT_SIGNUP"] = "10 per hour"
+def test_signup_is_rate_limited_with_retry_after(client, rate_limits, app, monkeypatch):
+    monkeypatch.setitem(app.config, "RATELIMIT_SIGNUP", "2 per hour")
+    for n in range(2):
+        assert client.post("/api/v1/auth/signup", json={**SIGNUP, "email": f"r{n}@example.com"}).status_code == 201
+    limited = client.post("/api/v1/auth/signup", json={**SIGNUP, "email": "r3@example.com"})
     assert limited.status_code == 429
     assert int(limited.headers["Retry-After"]) > 0
     assert limited.get_json()["code"] == 429
 
 
-def test_login_is_rate_limited(client, rate_limits, app):
-    app.config["RATELIMIT_LOGIN"] = "3 per minute"
-    try:
-        codes = [
-            client.post("/api/v1/auth/login", json={"email": "a@example.com", "password": "x" * 12}).status_code
-            for _ in range(4)
-        ]
-    finally:
-        app.config["RATELIMIT_LOGIN"] = "10 per minute"
+def test_login_is_rate_limited(client, rate_limits, app, monkeypatch):
+    monkeypatch.setitem(app.config, "RATELIMIT_LOGIN", "3 per minute")
+    codes = [
+        client.post("/api/v1/auth/login", json={"email": "a@example.com", "password": "x" * 12}).status_code
+        for _ in range(4)
+    ]
     assert codes == [401, 401, 401, 429]
 
 

@@ -41,12 +41,8 @@ def default_rules():
 
 
 @pytest.fixture
-def private_webhooks(app):
-    app.config["WEBHOOK_ALLOW_PRIVATE_URLS"] = True
-    try:
-        yield
-    finally:
-        app.config.pop("WEBHOOK_ALLOW_PRIVATE_URLS", None)
+def private_webhooks(app, monkeypatch):
+    monkeypatch.setitem(app.config, "WEBHOOK_ALLOW_PRIVATE_URLS", True)
 
 
 class Receiver:

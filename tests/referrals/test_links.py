@@ -73,12 +73,9 @@ def test_the_link_writes_no_session_cookie(visitor, referrer):
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_cookie_is_secure_when_sessions_are(app, visitor, referrer):
-    app.config["SESSION_COOKIE_SECURE"] = True
-    try:
-        response = visitor().get(f"/r/{referrer.referral_code}")
-    finally:
-        app.config["SESSION_COOKIE_SECURE"] = False
+def test_cookie_is_secure_when_sessions_are(app, visitor, referrer, monkeypatch):
+    monkeypatch.setitem(app.config, "SESSION_COOKIE_SECURE", True)
+    response = visitor().get(f"/r/{referrer.referral_code}")
     assert "Secure" in response.headers["Set-Cookie"]
 
 
@@ -257,19 +254,14 @@ def test_fuzzed_parameters_never_leave_the_allowed_hosts(visitor, referrer, camp
 
 
 @pytest.mark.parametrize(("enabled", "expected"), [(True, "off"), (False, "on")])
-def test_click_transactions_commit_asynchronously_on_postgresql(app, app_ctx, enabled, expected):
+def test_click_transactions_commit_asynchronously_on_postgresql(app, app_ctx, enabled, expected, monkeypatch):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("synchronous_commit is a PostgreSQL setting")
     from referrals.services.clicks import record_click
     from tests.factories import MemberFactory
 
     member = MemberFactory()
-    app.config["REFERRAL_ASYNC_CLICK_COMMIT"] = enabled
-    try:
-        target = record_click(
-            member.referral_code, visitor_id="v" * 22, params={}, referrer=None, user_agent="", address=""
-        )
-    finally:
-        app.config.pop("REFERRAL_ASYNC_CLICK_COMMIT")
+    monkeypatch.setitem(app.config, "REFERRAL_ASYNC_CLICK_COMMIT", enabled)
+    target = record_click(member.referral_code, visitor_id="v" * 22, params={}, referrer=None, user_agent="", address="")
     assert target == f"{SITE}/"
     assert db.session.scalar(sa.text("SHOW synchronous_commit")) == expected
