@@ -262,6 +262,8 @@ def test_click_transactions_commit_asynchronously_on_postgresql(app, app_ctx, en
 
     member = MemberFactory()
     monkeypatch.setitem(app.config, "REFERRAL_ASYNC_CLICK_COMMIT", enabled)
-    target = record_click(member.referral_code, visitor_id="v" * 22, params={}, referrer=None, user_agent="", address="")
+    target = record_click(
+        member.referral_code, visitor_id="v" * 22, params={}, referrer=None, user_agent="", address=""
+    )
     assert target == f"{SITE}/"
     assert db.session.scalar(sa.text("SHOW synchronous_commit")) == expected
