@@ -105,8 +105,6 @@ class Config:
 
     LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
     PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"
-    # First-party cookie that stitches a referral visitor to the member who signs up.
-    VISITOR_COOKIE = "plvid"
 
 
 class DevelopmentConfig(Config):

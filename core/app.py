@@ -38,9 +38,10 @@ def create_links_app(config: type[Config] | None = None, **overrides) -> Flask:
     rate limits, CORS, OpenAPI), and on PostgreSQL an autocommit engine without
     pre-ping, so a click is one round trip. (Without pre-ping, the first click on a
     connection the database dropped gets a 503 and the pool is refreshed.)"""
+    from core.caller import assign_request_id
     from core.errors import register_errorhandlers as register
     from core.extensions import db
-    from core.security import add_link_headers, assign_request_id
+    from core.security import add_link_headers
 
     app = Flask("peerloop-links", root_path=str(PROJECT_ROOT), static_folder=None)
     app.config.from_object(config or config_for())
@@ -84,7 +85,7 @@ def check_config(app: Flask) -> None:
 
 
 def configure_logging(app: Flask) -> None:
-    from core.security import RequestIdFilter
+    from core.caller import RequestIdFilter
 
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))

@@ -11,14 +11,15 @@ from flask import g, request
 from flask_login import current_user
 from flask_smorest import Blueprint as SmorestBlueprint
 
+from core.accounts.models import ApiToken, Member
 from core.errors import Forbidden, Unauthorized
 from core.extensions import db, login_manager
 from core.models import utcnow
 from core.schemas import RequestParser
 
-ROLES = ("member", "moderator", "marketer", "sales", "admin")
-MEMBER_TYPES = ("customer", "fan", "employee", "prospect")
 SCOPES = ("read", "write", "ingest")
+# Who may hold an 'ingest' token and call the ingestion endpoints (leads' event API).
+INGEST_ROLES = ("marketer", "admin")
 TOKEN_PREFIX = "plt_"
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
 
@@ -38,8 +39,6 @@ def hash_token(token: str) -> str:
 
 @login_manager.user_loader
 def load_session_member(member_id: str):
-    from core.accounts.models import Member
-
     member = db.session.get(Member, int(member_id)) if member_id.isdigit() else None
     return member if member is not None and member.can_sign_in else None
 
@@ -60,8 +59,6 @@ def load_token_member(req):
     plaintext = presented_token(req)
     if plaintext is None:
         return None
-    from core.accounts.models import ApiToken
-
     token = db.session.scalar(
         sa.select(ApiToken).where(ApiToken.token_hash == hash_token(plaintext), ApiToken.revoked_at.is_(None))
     )

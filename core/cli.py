@@ -8,8 +8,7 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from core.accounts import services
-from core.accounts.models import Member
-from core.auth import MEMBER_TYPES, ROLES
+from core.accounts.models import MEMBER_TYPES, ROLES, Member
 from core.errors import DomainError
 from core.extensions import db
 

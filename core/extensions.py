@@ -7,8 +7,8 @@ from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 
+from core.caller import hashed_remote_address
 from core.models import Base
-from core.security import hashed_remote_address
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()

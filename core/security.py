@@ -1,54 +1,20 @@
-"""Request-level protections: request ids, hashed client addresses, CSRF, headers."""
+"""Request-level protections: CSRF, security headers, a request id on every response."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import logging
-import re
-import uuid
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, request
 
+from core.caller import assign_request_id, current_request_id
 from core.errors import Forbidden, UnsupportedMediaType
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 DOCS_CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline'; "
     "style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'"
 )
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
-
-
-def keyed_hash(value: str, purpose: str) -> str:
-    """HMAC of a value under a key derived from SECRET_KEY, one key per purpose."""
-    key = hmac.new(current_app.config["SECRET_KEY"].encode(), purpose.encode(), hashlib.sha256)
-    return hmac.new(key.digest(), value.encode(), hashlib.sha256).hexdigest()
-
-
-def hashed_remote_address() -> str:
-    """Rate-limit key: the client address, never stored in the clear."""
-    return keyed_hash(request.remote_addr or "unknown", "rate-limit")
-
-
-class RequestIdFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = current_request_id()
-        return True
-
-
-def current_request_id() -> str:
-    try:
-        return g.get("request_id", "-")
-    except RuntimeError:  # outside a request or app context
-        return "-"
-
-
-def assign_request_id() -> None:
-    incoming = request.headers.get("X-Request-ID", "")
-    g.request_id = incoming if REQUEST_ID_PATTERN.match(incoming) else uuid.uuid4().hex
 
 
 def allowed_origin(origin: str) -> bool:

@@ -4,8 +4,9 @@ from blinker import Namespace
 
 accounts_signals = Namespace()
 
-# A person signed up (also when they claim a prospect profile an integration made).
-# sender: the app; kwargs: member, referral_code (str | None), visitor_id (str | None)
+# A person signed up (also when they claim a prospect profile). sender: the app; kwargs: member,
+# referral_code (str | None), and from the sign-up request: visitor_id (the visitor cookie as
+# sent, unchecked; str | None) and client_address (the raw address: hash it, never store it).
 member_signed_up = accounts_signals.signal("member-signed-up")
 # sender: the app; kwargs: member_id. Receivers anonymise their rows of this member.
 member_erased = accounts_signals.signal("member-erased")

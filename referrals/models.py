@@ -7,9 +7,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.accounts.models import Member, in_list
+from core.accounts.models import Member
 from core.extensions import db
-from core.models import utcnow
+from core.models import in_list, utcnow
 
 MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position_based")
 CONVERSION_KINDS = ("signup", "engaged", "lead", "customer")

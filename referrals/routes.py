@@ -3,6 +3,7 @@ from flask import current_app, redirect, request
 from flask_login import current_user
 
 from core.auth import Blueprint, has_role
+from core.caller import VISITOR_COOKIE
 from core.errors import NotFound
 from core.extensions import db, limiter
 from core.pagination import page, page_schema
@@ -44,7 +45,7 @@ limiter.exempt(public_bp)  # floods are recorded and flagged at conversion, not 
 @public_bp.get("/r/<code>")
 def follow_referral_link(code):
     """Record a click on a referral link and redirect to its (allow-listed) destination."""
-    visitor_id = valid_visitor_id(request.cookies.get(current_app.config["VISITOR_COOKIE"])) or clicks.new_visitor_id()
+    visitor_id = valid_visitor_id(request.cookies.get(VISITOR_COOKIE)) or clicks.new_visitor_id()
     target = clicks.record_click(
         code,
         visitor_id=visitor_id,
@@ -62,7 +63,7 @@ def follow_referral_link(code):
 def visitor_cookie(response, visitor_id: str):
     config = current_app.config
     response.set_cookie(
-        config["VISITOR_COOKIE"],
+        VISITOR_COOKIE,
         visitor_id,
         max_age=config["REFERRAL_VISITOR_COOKIE_DAYS"] * 86400,
         httponly=True,

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from core.caller import keyed_hash
 from core.extensions import db
 from core.models import utcnow
-from core.security import keyed_hash
 from referrals.models import Campaign, Click, RewardRule
 from referrals.services import attribute_signup, record_conversion
 from referrals.services.links import site_url

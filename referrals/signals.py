@@ -4,19 +4,16 @@ Referrals sends core.signals.activity_recorded (sender "referrals", activity_typ
 "referral_signup") to the referrer when someone they referred signs up.
 """
 
-from flask import has_request_context, request
-
-from core.security import keyed_hash
 from core.signals import activity_recorded, member_erased, member_export_requested, member_signed_up
-from referrals.services import attribute_signup, privacy, rewards
+from referrals.services import conversions, privacy, rewards
 
 
 @member_signed_up.connect
-def attribute_new_member(sender, member, referral_code=None, visitor_id=None, **extra):
+def attribute_new_member(sender, member, referral_code=None, visitor_id=None, client_address=None, **extra):
     """A signup from a visitor with clicks, or with an explicit code, is a referral conversion."""
-    address = request.remote_addr if has_request_context() else None
-    ip_hash = keyed_hash(address, "click-ip") if address else None
-    attribute_signup(member, referral_code=referral_code, visitor_id=visitor_id, ip_hash=ip_hash)
+    conversions.attribute_new_member(
+        member, referral_code=referral_code, visitor_id=visitor_id, client_address=client_address
+    )
 
 
 @member_erased.connect

@@ -4,8 +4,8 @@ from flask import current_app
 from flask_login import current_user
 
 from core.auth import Blueprint
+from core.caller import hashed_remote_address
 from core.extensions import limiter
-from core.security import hashed_remote_address
 
 blp = Blueprint(
     "community",

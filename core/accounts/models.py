@@ -7,17 +7,18 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.auth import MEMBER_TYPES, ROLES
 from core.extensions import db
-from core.models import TimestampMixin, utcnow
+from core.models import TimestampMixin, in_list, utcnow
+
+ROLES = ("member", "moderator", "marketer", "sales", "admin")
+# A prospect is a profile made for someone who has not signed up (no password); signing up
+# with its email claims it (core.accounts.services.create_member).
+PROSPECT = "prospect"
+MEMBER_TYPES = ("customer", "fan", "employee", PROSPECT)
 
 
 def new_referral_code() -> str:
     return secrets.token_urlsafe(8)  # 64 random bits, 11 characters
-
-
-def in_list(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class Member(UserMixin, TimestampMixin, db.Model):

@@ -15,6 +15,7 @@ from core.accounts.schemas import (
     TokenSchema,
 )
 from core.auth import Blueprint
+from core.caller import visitor_id
 from core.extensions import db, limiter
 from core.pagination import page, page_schema
 
@@ -35,8 +36,7 @@ def login_limit() -> str:
 @blp.response(201, MemberSchema)
 def signup(data):
     """Create an account and sign in"""
-    visitor_id = request.cookies.get(current_app.config["VISITOR_COOKIE"])
-    member = services.create_member(**data, visitor_id=visitor_id)
+    member = services.create_member(**data, visitor_id=visitor_id(), client_address=request.remote_addr)
     db.session.commit()
     login_user(member)
     return member

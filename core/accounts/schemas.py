@@ -1,6 +1,7 @@
 from marshmallow import fields, validate
 
-from core.auth import MEMBER_TYPES, ROLES, SCOPES
+from core.accounts.models import MEMBER_TYPES, ROLES
+from core.auth import SCOPES
 from core.schemas import BaseSchema, PageArgsSchema
 
 EMAIL = {"validate": validate.Length(max=254)}

@@ -11,8 +11,8 @@ from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 
-from core.accounts.models import ApiToken, Member, MemberRole
-from core.auth import TOKEN_PREFIX, has_role, hash_token
+from core.accounts.models import PROSPECT, ApiToken, Member, MemberRole
+from core.auth import INGEST_ROLES, TOKEN_PREFIX, has_role, hash_token
 from core.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from core.extensions import db
 from core.models import utcnow
@@ -21,7 +21,6 @@ from core.signals import member_export_requested, member_signed_up
 from core.tasks import enqueue_after_commit, erase_member_content
 
 logger = logging.getLogger(__name__)
-INGEST_ROLES = ("marketer", "admin")
 
 
 @cache
@@ -50,6 +49,7 @@ def create_member(
     member_type: str = "customer",
     referral_code: str | None = None,
     visitor_id: str | None = None,
+    client_address: str | None = None,
 ) -> Member:
     existing = find_member_by_email(email)
     if existing is not None and is_unclaimed_prospect(existing) and password:
@@ -60,7 +60,9 @@ def create_member(
         member = new_member(email, password, display_name, roles=roles, member_type=member_type)
     if password:  # a person signed up; a profile an integration created is not a sign-up (yet)
         app = current_app._get_current_object()
-        member_signed_up.send(app, member=member, referral_code=referral_code, visitor_id=visitor_id)
+        member_signed_up.send(
+            app, member=member, referral_code=referral_code, visitor_id=visitor_id, client_address=client_address
+        )
     return member
 
 
@@ -79,8 +81,8 @@ def new_member(email: str, password: str | None, display_name: str, *, roles, me
 
 
 def is_unclaimed_prospect(member: Member) -> bool:
-    """A profile an integration created (Segment identify) that nobody has signed in to yet."""
-    return member.member_type == "prospect" and member.password_hash is None and member.erased_at is None
+    """A prospect profile (made without a password) that nobody has signed in to yet."""
+    return member.member_type == PROSPECT and member.password_hash is None and member.erased_at is None
 
 
 def claim_prospect(member: Member, password: str, display_name: str) -> Member:

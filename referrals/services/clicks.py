@@ -13,9 +13,9 @@ from flask import current_app
 from ua_parser import parse_device, parse_user_agent
 
 from core.accounts.models import Member
+from core.caller import keyed_hash
 from core.extensions import db
 from core.models import utcnow
-from core.security import keyed_hash
 from referrals.models import Campaign, Click
 from referrals.services.links import is_safe_destination, site_url
 

@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from core.accounts.models import Member
+from core.caller import keyed_hash
 from core.errors import ValidationFailed
 from core.extensions import db
 from core.signals import activity_recorded
@@ -151,6 +152,14 @@ def attribute_signup(
         announce_referral_signup(conversion)
         rewards.grant_rewards(conversion, "signup", at)
     return conversion
+
+
+def attribute_new_member(
+    member: Member, *, referral_code: str | None, visitor_id: str | None, client_address: str | None
+) -> Conversion | None:
+    """A sign-up as the request saw it: the client address is kept only as its keyed hash."""
+    ip_hash = keyed_hash(client_address, "click-ip") if client_address else None
+    return attribute_signup(member, referral_code=referral_code, visitor_id=visitor_id, ip_hash=ip_hash)
 
 
 def announce_referral_signup(conversion: Conversion) -> None:

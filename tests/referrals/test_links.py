@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.caller import keyed_hash
 from core.extensions import db
-from core.security import keyed_hash
 from referrals.models import Click
 from referrals.services.clicks import UTM_KEYS
 from tests.referrals.conftest import BOT
