@@ -4,16 +4,27 @@ from __future__ import annotations
 
 import logging
 import sys
-from importlib import import_module
 from pathlib import Path
 
 import swagger_ui_bundle
 from flask import Blueprint, Flask
 
+import core.accounts.tasks  # noqa: F401  (registers its tasks with Celery)
+import core.database  # noqa: F401  (registers the engine listeners SQLite needs)
 from config import Config, config_for
+from core.accounts.routes import blp as accounts_blp
+from core.accounts.seed import seed_demo as seed_accounts
+from core.caller import RequestIdFilter, assign_request_id
+from core.celery import celery_init_app as bind_celery
+from core.cli import seed_demo, users_cli
+from core.errors import register_errorhandlers
+from core.extensions import api, cors, db, limiter, login_manager, migrate
+from core.health import health_bp
+from core.routing import BoundedIntConverter
+from core.schemas import ErrorSchema
+from core.security import add_link_headers, register_security
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DOMAINS = ("community", "referrals", "leads")
 
 
 def create_app(config: type[Config] | None = None, **overrides) -> Flask:
@@ -26,6 +37,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     configure_logging(app)
     register_extensions(app)
     register_blueprints(app)
+    connect_signal_receivers()
     register_errorhandlers(app)
     celery_init_app(app)
     register_cli(app)
@@ -38,10 +50,8 @@ def create_links_app(config: type[Config] | None = None, **overrides) -> Flask:
     rate limits, CORS, OpenAPI), and on PostgreSQL an autocommit engine without
     pre-ping, so a click is one round trip. (Without pre-ping, the first click on a
     connection the database dropped gets a 503 and the pool is refreshed.)"""
-    from core.caller import assign_request_id
-    from core.errors import register_errorhandlers as register
-    from core.extensions import db
-    from core.security import add_link_headers
+    # Domains are imported only while an app is composed, so importing core never loads a domain.
+    from referrals.routes import public_bp
 
     app = Flask("peerloop-links", root_path=str(PROJECT_ROOT), static_folder=None)
     app.config.from_object(config or config_for())
@@ -53,16 +63,11 @@ def create_links_app(config: type[Config] | None = None, **overrides) -> Flask:
             "isolation_level": "AUTOCOMMIT",
             "pool_pre_ping": False,
         }
-    import core.database  # noqa: F401  (engine tuning listeners)
-
     db.init_app(app)
     app.before_request(assign_request_id)
     app.after_request(add_link_headers)
-    register(app)
-    for domain in DOMAINS:
-        routes = import_module(f"{domain}.routes")
-        if hasattr(routes, "public_bp"):
-            app.register_blueprint(routes.public_bp)
+    register_errorhandlers(app)
+    app.register_blueprint(public_bp)
     return app
 
 
@@ -85,8 +90,6 @@ def check_config(app: Flask) -> None:
 
 
 def configure_logging(app: Flask) -> None:
-    from core.caller import RequestIdFilter
-
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))
     handler.addFilter(RequestIdFilter())
@@ -99,11 +102,6 @@ def configure_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    import core.database  # noqa: F401  (engine tuning listeners)
-    from core.extensions import api, cors, db, limiter, login_manager, migrate
-    from core.schemas import ErrorSchema
-    from core.security import register_security
-
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
@@ -143,40 +141,44 @@ def swagger_assets_blueprint() -> Blueprint:
 
 
 def register_blueprints(app: Flask) -> None:
-    from core.accounts.routes import blp as accounts_blp
-    from core.routing import BoundedIntConverter
+    """The API's blueprints under /api/v1, and the pages outside it."""
+    # Domains are imported only while an app is composed, so importing core never loads a domain.
+    from community.routes import blp as community_blp
+    from leads.routes import blp as leads_blp
+    from referrals.routes import blp as referrals_blp
+    from referrals.routes import public_bp as referral_links_bp
 
     app.url_map.converters["int"] = BoundedIntConverter
-    from core.extensions import api
-    from core.health import health_bp
-
     app.register_blueprint(health_bp)
-    api.register_blueprint(accounts_blp, url_prefix="/api/v1")
-    for domain in DOMAINS:
-        routes = import_module(f"{domain}.routes")
-        api.register_blueprint(routes.blp, url_prefix="/api/v1")
-        if hasattr(routes, "public_bp"):  # pages outside the API, e.g. the /r/<code> redirect
-            app.register_blueprint(routes.public_bp)
-        import_module(f"{domain}.signals")  # connects the domain's signal receivers
+    for blp in (accounts_blp, community_blp, referrals_blp, leads_blp):
+        api.register_blueprint(blp, url_prefix="/api/v1")
+    app.register_blueprint(referral_links_bp)  # /r/<code>, outside the API
 
 
-def register_errorhandlers(app: Flask) -> None:
-    from core.errors import register_errorhandlers as register
-
-    register(app)
+def connect_signal_receivers() -> None:
+    """Each domain's signals module connects its receivers (process-wide) when it is imported."""
+    # Domains are imported only while an app is composed, so importing core never loads a domain.
+    import community.signals  # noqa: F401
+    import leads.signals  # noqa: F401
+    import referrals.signals  # noqa: F401
 
 
 def celery_init_app(app: Flask):
-    from core.celery import celery_init_app as init
+    """Celery bound to the app, every domain's tasks registered by name."""
+    # Domains are imported only while an app is composed, so importing core never loads a domain.
+    import community.tasks  # noqa: F401
+    import leads.tasks  # noqa: F401
+    import referrals.tasks  # noqa: F401
 
-    for module in ("core", *DOMAINS):
-        import_module(f"{module}.tasks")
-    return init(app)
+    return bind_celery(app)
 
 
 def register_cli(app: Flask) -> None:
-    from core.cli import seed_demo, users_cli
+    # Domains are imported only while an app is composed, so importing core never loads a domain.
+    from community.seed import seed_demo as seed_community
+    from leads.seed import seed_demo as seed_leads
+    from referrals.seed import seed_demo as seed_referrals
 
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo)
-    app.extensions["demo_seeders"] = [import_module(f"{m}.seed").seed_demo for m in ("core.accounts", *DOMAINS)]
+    app.extensions["demo_seeders"] = [seed_accounts, seed_community, seed_referrals, seed_leads]

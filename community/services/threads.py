@@ -26,6 +26,7 @@ from core.pagination import paginate
 from core.tasks import enqueue_after_commit
 
 REPLY_SCORE = 2  # a reply weighs two reactions in the "top" order
+RECONCILE_COUNTERS_TASK = "community.reconcile_thread_counters"  # community.tasks
 THREAD_ORDERS = {
     "latest": lambda: [Thread.pinned, Thread.created_at, Thread.id],
     "active": lambda: [Thread.pinned, Thread.last_activity_at, Thread.id],
@@ -189,9 +190,7 @@ def delete_post(post: Post, actor: Member) -> None:
         withdraw_accepted_answer(thread)
     db.session.flush()
     if post.like_count or post.helpful_count or post.insightful_count:
-        from community.tasks import reconcile_thread_counters
-
-        enqueue_after_commit(reconcile_thread_counters, post.thread_id)
+        enqueue_after_commit(RECONCILE_COUNTERS_TASK, post.thread_id)
 
 
 def reconcile_thread_counters(thread_id: int) -> None:

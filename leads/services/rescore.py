@@ -18,15 +18,14 @@ from leads.services.rules import current_rules, fit_expression
 
 logger = logging.getLogger(__name__)
 CHUNK_MEMBERS = 5000
+RESCORE_TASK = "leads.rescore"  # leads.tasks.rescore
 
 
 def start_rescore(config: dict) -> ScoringJob:
-    from leads.tasks import rescore
-
     job = ScoringJob(config=config, status="pending")
     db.session.add(job)
     db.session.flush()
-    enqueue_after_commit(rescore, job.id)
+    enqueue_after_commit(RESCORE_TASK, job.id)
     return job
 
 

@@ -28,6 +28,7 @@ from leads.models import Webhook, WebhookAttempt, WebhookDelivery
 logger = logging.getLogger(__name__)
 WEBHOOK_EVENTS = ("lead.qualified", "lead.status_changed")
 TIMEOUT_SECONDS = 5
+DELIVER_WEBHOOK_TASK = "leads.deliver_webhook"  # leads.tasks.deliver_webhook
 
 
 class UnsafeWebhookUrl(ValidationFailed):
@@ -171,8 +172,6 @@ def list_deliveries(webhook: Webhook, *, limit: int, cursor: str | None):
 
 def publish(event_type: str, data: dict) -> list[WebhookDelivery]:
     """A delivery per subscribed webhook, sent once the caller commits."""
-    from leads.tasks import deliver_webhook
-
     payload = {"type": event_type, "timestamp": utcnow().isoformat(), "data": data}
     deliveries = []
     for webhook in db.session.scalars(sa.select(Webhook).where(Webhook.deleted_at.is_(None))):
@@ -184,19 +183,17 @@ def publish(event_type: str, data: dict) -> list[WebhookDelivery]:
             deliveries.append(delivery)
     db.session.flush()
     for delivery in deliveries:
-        enqueue_after_commit(deliver_webhook, delivery.id)
+        enqueue_after_commit(DELIVER_WEBHOOK_TASK, delivery.id)
     return deliveries
 
 
 def replay_delivery(webhook: Webhook, delivery_id: int) -> WebhookDelivery:
-    from leads.tasks import deliver_webhook
-
     delivery = db.session.get(WebhookDelivery, delivery_id)
     if delivery is None or delivery.webhook_id != webhook.id:
         raise NotFound("No such delivery.")
     delivery.status = "pending"
     db.session.flush()
-    enqueue_after_commit(deliver_webhook, delivery.id)
+    enqueue_after_commit(DELIVER_WEBHOOK_TASK, delivery.id)
     return delivery
 
 
