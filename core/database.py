@@ -1,9 +1,18 @@
-"""Engine tuning that the embedded SQLite default needs to serve several workers."""
+"""Engine tuning that the embedded SQLite default needs to serve several workers, and the
+dialect's INSERT ... ON CONFLICT on the two backends Peerloop runs on."""
 
 import sqlite3
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+
+from core.extensions import db
+
+
+def upsert_statement(table: sa.Table):
+    """The dialect's INSERT, which knows ON CONFLICT (PostgreSQL and SQLite alike)."""
+    return (postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite).insert(table)
 
 
 @sa.event.listens_for(Engine, "connect")

@@ -12,6 +12,7 @@ from core.extensions import db
 from core.models import in_list, utcnow
 
 MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position_based")
+GROUPS = ("referrer", "campaign", "utm_source", "utm_medium", "channel")  # what attribution reports group by
 CONVERSION_KINDS = ("signup", "engaged", "lead", "customer")
 CHANNELS = ("link", "campaign", "share", "code")
 UA_CLASSES = ("browser", "bot", "unknown")

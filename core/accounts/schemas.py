@@ -37,6 +37,13 @@ class MemberSchema(BaseSchema):
     created_at = fields.DateTime(dump_only=True)
 
 
+class MemberRefSchema(BaseSchema):
+    """A member as others may see them in any domain's responses: who, not how to reach them."""
+
+    id = fields.Integer(dump_only=True)
+    display_name = fields.String(dump_only=True)
+
+
 class ProfileUpdateSchema(BaseSchema):
     display_name = fields.String(validate=DISPLAY_NAME)
     company = fields.String(allow_none=True, validate=validate.Length(max=120))

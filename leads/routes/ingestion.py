@@ -8,13 +8,12 @@ from functools import wraps
 from flask import current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from core.auth import INGEST_ROLES
 from core.errors import DomainError
 from core.extensions import db
-from leads import services
-from leads.routes import blp
-from leads.schemas import EventBatchSchema, IngestResultSchema, SegmentBatchSchema, segment_call_schema
-
-INGEST_ROLES = ("marketer", "admin")
+from leads.routes.common import blp
+from leads.schemas.events import EventBatchSchema, IngestResultSchema, SegmentBatchSchema, segment_call_schema
+from leads.services import ingestion
 
 
 class BadRequestBody(DomainError):
@@ -51,7 +50,7 @@ def gzip_body(view):
 
 
 def ingest(events: list[dict], source: str) -> dict:
-    result = services.ingest_events(events, source)
+    result = ingestion.ingest_events(events, source)
     db.session.commit()
     return result
 

@@ -6,7 +6,7 @@ import logging
 
 import sqlalchemy as sa
 
-from core.accounts.models import Member
+from core.accounts.models import PROSPECT, Member
 from core.accounts.services import create_member, find_member_by_email
 from core.extensions import db
 from core.models import utcnow
@@ -94,10 +94,10 @@ def resolve_member(*, user_id: str | None, anonymous_id: str | None, email: str 
 
 
 def identify(user_id: str | None, anonymous_id: str | None, traits: dict, member: Member | None) -> Member | None:
-    """Link the ids to the member with that email, or to a new `prospect`; attach their past events."""
+    """Link the ids to the member with that email, or to a new prospect; attach their past events."""
     email = traits.get("email")
     if member is None and email:
-        member = create_member(email, None, display_name(traits, email), member_type="prospect")
+        member = create_member(email, None, display_name(traits, email), member_type=PROSPECT)
     if member is None:
         return None
     for kind, external_id in (("user_id", user_id), ("anonymous_id", anonymous_id)):

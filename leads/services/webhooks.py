@@ -23,10 +23,9 @@ from core.extensions import db
 from core.models import utcnow
 from core.pagination import paginate
 from core.tasks import enqueue_after_commit
-from leads.models import Webhook, WebhookAttempt, WebhookDelivery
+from leads.models import Lead, Webhook, WebhookAttempt, WebhookDelivery
 
 logger = logging.getLogger(__name__)
-WEBHOOK_EVENTS = ("lead.qualified", "lead.status_changed")
 TIMEOUT_SECONDS = 5
 DELIVER_WEBHOOK_TASK = "leads.deliver_webhook"  # leads.tasks.deliver_webhook
 
@@ -185,6 +184,23 @@ def publish(event_type: str, data: dict) -> list[WebhookDelivery]:
     for delivery in deliveries:
         enqueue_after_commit(DELIVER_WEBHOOK_TASK, delivery.id)
     return deliveries
+
+
+def lead_payload(lead: Lead) -> dict:
+    member = lead.member
+    return {
+        "lead_id": lead.id,
+        "member_id": lead.member_id,
+        "email": member.email,
+        "display_name": member.display_name,
+        "stage": lead.stage,
+        "owner_id": lead.owner_id,
+    }
+
+
+def publish_lead_event(event_type: str, lead: Lead, **extra) -> list[WebhookDelivery]:
+    """A lead event (lead.qualified, lead.status_changed) to the webhooks subscribed to it."""
+    return publish(event_type, {**lead_payload(lead), **extra})
 
 
 def replay_delivery(webhook: Webhook, delivery_id: int) -> WebhookDelivery:

@@ -14,10 +14,10 @@ from core.accounts.models import Member
 from core.caller import keyed_hash
 from core.errors import ValidationFailed
 from core.extensions import db
-from core.signals import activity_recorded
-from referrals.attribution import window_shares
+from core.signals import REFERRAL_SIGNUP, REFERRALS, activity_recorded
 from referrals.models import MODELS, STANDARD_WINDOWS, Campaign, Click, Conversion, Credit, MemberVisitor, Touch
 from referrals.services import rewards
+from referrals.services.attribution import window_shares
 from referrals.services.fraud import fraud_reasons
 
 logger = logging.getLogger(__name__)
@@ -164,9 +164,9 @@ def attribute_new_member(
 
 def announce_referral_signup(conversion: Conversion) -> None:
     activity_recorded.send(
-        "referrals",
+        REFERRALS,
         member_id=conversion.referred_by_id,
-        activity_type="referral_signup",
+        activity_type=REFERRAL_SIGNUP,
         occurred_at=conversion.occurred_at,
         subject_type="member",
         subject_id=conversion.member_id,

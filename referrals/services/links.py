@@ -55,6 +55,14 @@ def campaign_link(member: Member, campaign: Campaign) -> dict:
     }
 
 
+def share_link(member: Member, kind: str, content_id: int) -> dict:
+    """The sharer's link to a thread or recommendation: the click counts for them, then lands on the
+    content (`/r/<code>?content=<kind>-<id>`, which clicks.destination resolves)."""
+    content = f"{kind}-{content_id}"
+    url = f"{site_url()}/r/{member.referral_code}?content={content}"
+    return {"url": url, "code": member.referral_code, "content": content}
+
+
 def unique_slug(name: str) -> str:
     base = SLUG_PATTERN.sub("-", name.lower()).strip("-")[:50] or "campaign"
     taken = db.session.scalar(sa.select(Campaign.id).where(Campaign.slug == base))

@@ -15,7 +15,6 @@ from referrals.models import CREDIT_UNIT, Campaign, Click, Conversion, Credit, T
 from referrals.services.conversions import attribution_windows
 from referrals.services.conversions import window_days as configured_window_days
 
-GROUPS = ("referrer", "campaign", "utm_source", "utm_medium", "channel")
 GROUP_COLUMNS = {"referrer": "referrer_id", "campaign": "campaign_id"}
 CREDITED_KINDS = ("signup", "lead", "customer")
 FUNNEL_STEPS = ("click", "visitor", "signup", "engaged", "lead", "customer")

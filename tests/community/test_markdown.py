@@ -4,7 +4,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from community.markdown import render_markdown
+from community.services.markdown import render_markdown
 from tests.community.conftest import API, new_thread
 
 XSS_PAYLOADS = [

@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from core.extensions import db
-from leads.services import DEFAULT_RULES, current_rules
+from leads.services.rules import DEFAULT_RULES, current_rules
 
 RULES = {
     "weights": {"post_created": 3.0, "thread_created": 5.0, "reaction_given": 1.0, "demo_requested": 30.0,

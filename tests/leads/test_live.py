@@ -18,8 +18,9 @@ from core.extensions import db
 from core.models import utcnow
 from core.signals import activity_recorded
 from leads.models import Activity, Lead, MemberScore, WebhookDelivery
-from leads.services import create_webhook, current_rules, record_activity
-from leads.services.rules import decay_factor
+from leads.services.rules import current_rules, decay_factor
+from leads.services.scoring import record_activity
+from leads.services.webhooks import create_webhook
 from tests.conftest import wait_until
 from tests.factories import MemberFactory
 from tests.leads.conftest import RULES, install_rules

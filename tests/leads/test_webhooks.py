@@ -10,8 +10,8 @@ from standardwebhooks import Webhook as Verifier
 from core.extensions import db
 from core.models import utcnow
 from leads.models import WebhookDelivery
-from leads.services import attempt_delivery, publish, record_activity
-from leads.services.webhooks import PinnedAdapter
+from leads.services.scoring import record_activity
+from leads.services.webhooks import PinnedAdapter, attempt_delivery, publish
 from leads.tasks import backoff
 from tests.factories import MemberFactory
 from tests.leads.conftest import RULES, install_rules

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from core.extensions import db
 from core.models import utcnow
 from referrals.models import Click, Credit, Touch
-from referrals.services import attribute_signup
+from referrals.services.conversions import attribute_signup
 from referrals.tasks import purge_old_clicks
 from tests.conftest import wait_until
 from tests.factories import MemberFactory

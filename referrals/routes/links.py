@@ -1,0 +1,107 @@
+"""Referral links: the public /r/<code> redirect, your links, and campaigns."""
+
+import flask
+from flask import current_app, redirect, request
+from flask_login import current_user
+
+from core.auth import has_role
+from core.caller import VISITOR_COOKIE
+from core.errors import NotFound
+from core.extensions import db, limiter
+from core.pagination import page, page_schema
+from referrals.routes.common import MARKETING, blp
+from referrals.schemas.links import CampaignListArgsSchema, CampaignSchema, CampaignUpdateSchema, LinkSchema
+from referrals.services import clicks, links
+from referrals.services.conversions import valid_visitor_id
+
+# Outside /api/v1: the link members share. No login, no session: the hottest path of the service.
+public_bp = flask.Blueprint("referral_links", __name__)
+limiter.exempt(public_bp)  # floods are recorded and flagged at conversion, not refused here
+
+
+@public_bp.get("/r/<code>")
+def follow_referral_link(code):
+    """Record a click on a referral link and redirect to its (allow-listed) destination."""
+    visitor_id = valid_visitor_id(request.cookies.get(VISITOR_COOKIE)) or clicks.new_visitor_id()
+    target = clicks.record_click(
+        code,
+        visitor_id=visitor_id,
+        params=request.args,
+        referrer=request.headers.get("Referer"),
+        user_agent=request.headers.get("User-Agent", ""),
+        address=request.remote_addr or "",
+    )
+    if target is None:
+        raise NotFound("No such referral link.")
+    db.session.commit()
+    return visitor_cookie(redirect(target, 302), visitor_id)
+
+
+def visitor_cookie(response, visitor_id: str):
+    config = current_app.config
+    response.set_cookie(
+        VISITOR_COOKIE,
+        visitor_id,
+        max_age=config["REFERRAL_VISITOR_COOKIE_DAYS"] * 86400,
+        httponly=True,
+        samesite="Lax",
+        secure=config["SESSION_COOKIE_SECURE"],
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blp.route("/me/referral-link", methods=["GET"])
+@blp.login_required()
+@blp.response(200, LinkSchema)
+def get_my_referral_link():
+    """Your personal referral link"""
+    return links.referral_link(current_user)
+
+
+@blp.route("/referrals/campaigns", methods=["GET"])
+@blp.login_required()
+@blp.arguments(CampaignListArgsSchema, location="query")
+@blp.response(200, page_schema(CampaignSchema))
+def list_campaigns(args):
+    """Referral campaigns (inactive ones only for marketers and admins)"""
+    include_inactive = args.pop("include_inactive") and has_role(current_user, "marketer")
+    return page(*links.list_campaigns(**args, include_inactive=include_inactive))
+
+
+@blp.route("/referrals/campaigns", methods=["POST"])
+@blp.login_required(*MARKETING)
+@blp.arguments(CampaignSchema)
+@blp.response(201, CampaignSchema)
+def create_campaign(data):
+    """Create a campaign with a landing URL on an allow-listed host"""
+    campaign = links.create_campaign(data, current_user)
+    db.session.commit()
+    return campaign
+
+
+@blp.route("/referrals/campaigns/<int:campaign_id>", methods=["GET"])
+@blp.login_required()
+@blp.response(200, CampaignSchema)
+def get_campaign(campaign_id):
+    """One referral campaign"""
+    return links.get_campaign(campaign_id, active_only=not has_role(current_user, "marketer"))
+
+
+@blp.route("/referrals/campaigns/<int:campaign_id>", methods=["PATCH"])
+@blp.login_required(*MARKETING)
+@blp.arguments(CampaignUpdateSchema(partial=True))
+@blp.response(200, CampaignSchema)
+def update_campaign(changes, campaign_id):
+    """Rename a campaign, change its landing URL or UTM defaults, or deactivate it"""
+    campaign = links.update_campaign(links.get_campaign(campaign_id), changes)
+    db.session.commit()
+    return campaign
+
+
+@blp.route("/referrals/campaigns/<int:campaign_id>/link", methods=["GET"])
+@blp.login_required()
+@blp.response(200, LinkSchema)
+def get_campaign_link(campaign_id):
+    """Your referral link for one campaign"""
+    return links.campaign_link(current_user, links.get_campaign(campaign_id, active_only=True))
