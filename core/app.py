@@ -114,7 +114,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def spec_kwargs() -> dict:
-    error = {"description": "{}", "content": {"application/json": {"schema": "ErrorSchema"}}}
+    error = {"description": "{}", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     return {
         "components": {
             "securitySchemes": {
@@ -146,6 +146,7 @@ def register_blueprints(app: Flask) -> None:
     from community.routes import blp as community_blp
     from leads.routes import blp as leads_blp
     from referrals.routes import blp as referrals_blp
+    from referrals.routes import document_public_links
     from referrals.routes import public_bp as referral_links_bp
 
     app.url_map.converters["int"] = BoundedIntConverter
@@ -153,6 +154,7 @@ def register_blueprints(app: Flask) -> None:
     for blp in (accounts_blp, community_blp, referrals_blp, leads_blp):
         api.register_blueprint(blp, url_prefix="/api/v1")
     app.register_blueprint(referral_links_bp)  # /r/<code>, outside the API
+    document_public_links(api.spec, app.url_map)
 
 
 def connect_signal_receivers() -> None:
