@@ -62,6 +62,8 @@ class Config:
     # Pre-ping survives database restarts at the price of one round trip per request.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": env_bool("DATABASE_POOL_PRE_PING", True)}
     CELERY = celery_settings(env_str("CELERY_BROKER_URL"))
+    # How many reverse proxies stand in front (each appends to X-Forwarded-For); 0 ignores the header.
+    TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
     PUBLIC_SITE_URL = env_str("PUBLIC_SITE_URL", "http://127.0.0.1:5000")
     REDIRECT_ALLOWED_HOSTS = env_list("REDIRECT_ALLOWED_HOSTS")

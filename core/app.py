@@ -20,6 +20,7 @@ from core.cli import seed_demo, users_cli
 from core.errors import register_errorhandlers
 from core.extensions import api, cors, db, limiter, login_manager, migrate
 from core.health import health_bp
+from core.proxies import TrustedProxies
 from core.routing import BoundedIntConverter
 from core.schemas import ErrorSchema
 from core.security import add_link_headers, register_security
@@ -35,6 +36,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     check_config(app)
     configure_logging(app)
+    register_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     connect_signal_receivers()
@@ -63,6 +65,7 @@ def create_links_app(config: type[Config] | None = None, **overrides) -> Flask:
             "isolation_level": "AUTOCOMMIT",
             "pool_pre_ping": False,
         }
+    register_proxies(app)
     db.init_app(app)
     app.before_request(assign_request_id)
     app.after_request(add_link_headers)
@@ -85,8 +88,15 @@ class HotPathDispatcher:
 def check_config(app: Flask) -> None:
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is not set; refusing to start without one.")
+    if app.config["TRUSTED_PROXY_COUNT"] < 0:
+        raise RuntimeError("TRUSTED_PROXY_COUNT must be 0 or more.")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+def register_proxies(app: Flask) -> None:
+    """The client address (and scheme) as the trusted proxies in front saw it (TRUSTED_PROXY_COUNT)."""
+    app.wsgi_app = TrustedProxies(app.wsgi_app, app.config)
 
 
 def configure_logging(app: Flask) -> None:
