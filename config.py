@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from celery.schedules import crontab
+
 BASE_DIR = Path(__file__).resolve().parent
 
 
@@ -40,8 +42,28 @@ def database_url(value: str | None) -> str:
     return value
 
 
-def celery_settings(broker_url: str | None) -> dict:
+WEBHOOK_QUEUE = "webhooks"
+
+
+def beat_schedule(sweep_seconds: int) -> dict:
+    """Every periodic job the product needs, run by `celery -A wsgi.celery_app worker --beat`.
+    One entry per job: later jobs (health and SLA checks) add theirs here."""
+    return {
+        # A sweep nobody ran before the next one is due is dropped, not piled up behind it.
+        "sweep-outbox": {
+            "task": "core.sweep_outbox",
+            "schedule": float(sweep_seconds),
+            "options": {"expires": sweep_seconds},
+        },
+        "purge-old-clicks": {"task": "referrals.purge_old_clicks", "schedule": crontab(minute=17, hour=3)},
+    }
+
+
+def celery_settings(broker_url: str | None, *, sweep_seconds: int, webhook_deadline: int) -> dict:
     """Without a broker, tasks run in-process (the embedded default)."""
+    # The backstop behind each delivery attempt's own deadline: a stuck delivery is interrupted
+    # (soft) and, failing that, its worker process replaced (hard).
+    webhook_limit = webhook_deadline + 20
     return {
         "broker_url": broker_url or "memory://",
         "result_backend": env_str("CELERY_RESULT_BACKEND"),
@@ -52,6 +74,22 @@ def celery_settings(broker_url: str | None) -> dict:
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
         "broker_connection_retry_on_startup": True,
+        # A publish that finds the broker down fails at once (one quick retry, a bounded connect)
+        # instead of holding the request: its outbox row waits for the sweep.
+        "broker_transport_options": {
+            "max_retries": 1,
+            "interval_start": 0,
+            "interval_step": 0.2,
+            "interval_max": 0.2,
+            "socket_connect_timeout": 5,
+        },
+        # Webhook receivers are strangers: their deliveries wait in a queue of their own, so a slow
+        # one never delays erasure or rescoring (`worker -Q celery,webhooks`).
+        "task_routes": {"leads.deliver_webhook": {"queue": WEBHOOK_QUEUE}},
+        "task_annotations": {
+            "leads.deliver_webhook": {"soft_time_limit": webhook_limit, "time_limit": webhook_limit + 15}
+        },
+        "beat_schedule": beat_schedule(sweep_seconds),
     }
 
 
@@ -61,7 +99,11 @@ class Config:
     SQLALCHEMY_DATABASE_URI = database_url(env_str("DATABASE_URL"))
     # Pre-ping survives database restarts at the price of one round trip per request.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": env_bool("DATABASE_POOL_PRE_PING", True)}
-    CELERY = celery_settings(env_str("CELERY_BROKER_URL"))
+    # Deferred work is an outbox row; a sweep re-sends what is still pending this often.
+    OUTBOX_SWEEP_SECONDS = env_int("OUTBOX_SWEEP_SECONDS", 60)
+    # True: deferred work runs in the committing thread, right after the commit (tests). False:
+    # published to the broker after commit, or without a broker run by a background thread.
+    OUTBOX_INLINE = False
     # How many reverse proxies stand in front (each appends to X-Forwarded-For); 0 ignores the header.
     TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
@@ -104,6 +146,13 @@ class Config:
 
     # Webhook URLs on private or loopback addresses are refused unless this is set.
     WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
+    # Each delivery attempt ends by this wall-clock deadline, however slowly a receiver answers,
+    # and reads at most this much of the answer.
+    WEBHOOK_DEADLINE_SECONDS = env_int("WEBHOOK_DEADLINE_SECONDS", 10)
+    WEBHOOK_MAX_RESPONSE_BYTES = env_int("WEBHOOK_MAX_RESPONSE_BYTES", 64 * 1024)
+    CELERY = celery_settings(
+        env_str("CELERY_BROKER_URL"), sweep_seconds=OUTBOX_SWEEP_SECONDS, webhook_deadline=WEBHOOK_DEADLINE_SECONDS
+    )
 
     LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
     PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"
@@ -121,9 +170,10 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key"
     SQLALCHEMY_DATABASE_URI = database_url(env_str("TEST_DATABASE_URL", "sqlite://"))
     # Unit tests run tasks in-process; tests marked `live` switch to the real broker.
-    CELERY = {**celery_settings(env_str("CELERY_BROKER_URL")), "task_always_eager": True}
+    CELERY = {**Config.CELERY, "task_always_eager": True}
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
+    OUTBOX_INLINE = True  # deterministic: deferred work has run when commit() returns
     PASSWORD_HASH_PROFILE = "CHEAPEST"
     PUBLIC_SITE_URL = "http://peerloop.test"
     REDIRECT_ALLOWED_HOSTS = ["brand.example", "shop.brand.example"]

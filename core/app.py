@@ -11,6 +11,7 @@ from flask import Blueprint, Flask
 
 import core.accounts.tasks  # noqa: F401  (registers its tasks with Celery)
 import core.database  # noqa: F401  (registers the engine listeners SQLite needs)
+import core.outbox.tasks  # noqa: F401  (registers the sweep with Celery)
 from config import Config, config_for
 from core.accounts.routes import blp as accounts_blp
 from core.accounts.seed import seed_demo as seed_accounts
@@ -20,6 +21,7 @@ from core.cli import seed_demo, users_cli
 from core.errors import register_errorhandlers
 from core.extensions import api, cors, db, limiter, login_manager, migrate
 from core.health import health_bp
+from core.outbox.dispatch import start_background_runner
 from core.proxies import TrustedProxies
 from core.routing import BoundedIntConverter
 from core.schemas import ErrorSchema
@@ -182,7 +184,9 @@ def celery_init_app(app: Flask):
     import leads.tasks  # noqa: F401
     import referrals.tasks  # noqa: F401
 
-    return bind_celery(app)
+    celery_app = bind_celery(app)
+    app.before_request(start_background_runner)
+    return celery_app
 
 
 def register_cli(app: Flask) -> None:

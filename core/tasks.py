@@ -11,25 +11,40 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from core.extensions import db
+from core.outbox import services as outbox
+from core.outbox.dispatch import hand_over
 
-PENDING_KEY = "peerloop_pending_tasks"
+PENDING_KEY = "peerloop_outbox_rows"
+COMMITTED_KEY = "peerloop_outbox_ids"
 
 
 def enqueue_after_commit(task_name: str, *args, **kwargs) -> None:
-    """Send the task registered as `task_name` only once the current transaction commits; drop it
-    on rollback. A worker (or the in-process eager mode) must never see ids the database has not
-    committed yet."""
-    db.session().info.setdefault(PENDING_KEY, []).append((task_name, args, kwargs))
+    """Run the task registered as `task_name` once the current transaction commits; never on
+    rollback. It is an outbox row written in this transaction, so the work is saved with the data
+    it concerns even when the broker is down; it is sent after the commit, and swept up later if
+    that fails. Arguments must be JSON-able (ids, not objects); tasks must be safe to run twice."""
+    row = outbox.add_task(task_name, args, kwargs)
+    db.session().info.setdefault(PENDING_KEY, []).append(row)
+
+
+@sa.event.listens_for(Session, "before_commit")
+def number_outbox_rows(session: Session) -> None:
+    rows = session.info.pop(PENDING_KEY, None)
+    if rows:
+        session.flush()  # the ids, known now: after the commit the session may not query
+        session.info.setdefault(COMMITTED_KEY, []).extend(row.id for row in rows if row in session)
 
 
 @sa.event.listens_for(Session, "after_commit")
-def send_pending_tasks(session: Session) -> None:
-    celery_app = current_app.extensions["celery"] if PENDING_KEY in session.info else None
-    for task_name, args, kwargs in session.info.pop(PENDING_KEY, []):
-        # A signature by name runs through the registered task, so eager mode still runs it in-process.
-        celery_app.signature(task_name, args=args, kwargs=kwargs).apply_async()
+def send_outbox_rows(session: Session) -> None:
+    row_ids = session.info.pop(COMMITTED_KEY, None)
+    if row_ids:
+        hand_over(current_app._get_current_object(), row_ids)
 
 
 @sa.event.listens_for(Session, "after_rollback")
-def drop_pending_tasks(session: Session) -> None:
+def forget_outbox_rows(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: its rows left the session, the others still commit (see above)
     session.info.pop(PENDING_KEY, None)
+    session.info.pop(COMMITTED_KEY, None)

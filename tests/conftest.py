@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from celery import Celery
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy import orm
@@ -25,6 +28,7 @@ from core.accounts.models import Member
 from core.app import create_app
 from core.auth import TOKEN_PREFIX, hash_token
 from core.extensions import db, limiter
+from core.outbox.dispatch import stop_background_runner
 from tests.factories import ApiTokenFactory, MemberFactory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -193,14 +197,22 @@ def service_env(database_uri: str, **extra) -> dict:
     return env
 
 
-@pytest.fixture(scope="session")
-def live_server(app, database_uri):
-    """gunicorn with two workers serving the test database, as production runs it."""
+def production_env(database_uri: str, **extra) -> dict:
+    """Settings as a deployment sets them (PEERLOOP_ENV=production), on the test database, over plain HTTP."""
+    return service_env(
+        database_uri, PEERLOOP_ENV="production", SECRET_KEY=TestConfig.SECRET_KEY, DATABASE_URL=database_uri,
+        PUBLIC_SITE_URL=TestConfig.PUBLIC_SITE_URL, SESSION_COOKIE_SECURE="false", LOG_LEVEL="WARNING", **extra,
+    )  # fmt: skip
+
+
+@contextmanager
+def gunicorn(env: dict):
+    """gunicorn with two workers serving `wsgi:app`, as production runs it; yields its base URL."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
         cwd=ROOT,
-        env=service_env(database_uri),
+        env=env,
     )
     try:
         wait_for_port(port, process)
@@ -210,27 +222,106 @@ def live_server(app, database_uri):
         process.wait(timeout=10)
 
 
+@contextmanager
+def worker(env: dict, *options: str):
+    """A real Celery worker process (`celery -A wsgi.celery_app worker ...`) on every queue."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "wsgi.celery_app", "worker", "-Q", "celery,webhooks", *options],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+class RedisServer:
+    """A redis-server of the test's own on a free port, to stop and start again (never the shared one)."""
+
+    def __init__(self, directory: Path):
+        if shutil.which("redis-server") is None:
+            require_service("redis-server (to stop and start a Redis of the test's own)")
+        self.port, self.directory, self.process = free_port(), directory, None
+        self.url = f"redis://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.directory), "--loglevel", "warning"],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        wait_for_port(self.port, self.process)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server(app, database_uri):
+    """gunicorn with two workers serving the test database, as production runs it."""
+    with gunicorn(service_env(database_uri)) as url:
+        yield url
+
+
 @pytest.fixture(scope="session")
 def celery_worker(app, database_uri):
     """A real Celery worker process consuming from the configured broker."""
     broker = os.environ.get("CELERY_BROKER_URL")
     if not broker:
         require_service("CELERY_BROKER_URL (a Redis broker)")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "wsgi.celery_app", "worker", "--pool=solo", "--loglevel=WARNING"],
-        cwd=ROOT,
-        env=service_env(database_uri, CELERY_WORKER_REAL="1"),
-    )
     celery_app = app.extensions["celery"]
-    try:
+    with worker(service_env(database_uri, CELERY_WORKER_REAL="1"), "--pool=solo", "--loglevel=WARNING") as process:
         deadline = time.monotonic() + 30
         while not celery_app.control.ping(timeout=0.5):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("Celery worker did not start")
         yield celery_app
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+
+
+class BrokerOutage:
+    """While down, the app's tasks go to a Redis broker nobody listens on, as when Redis is down;
+    `up()` brings back the app's own Celery (in-process in unit tests)."""
+
+    def __init__(self, app, monkeypatch):
+        self.app, self.own = app, app.extensions["celery"]
+        monkeypatch.delenv("CELERY_BROKER_URL", raising=False)  # Celery prefers it to its own setting
+        self.dead = Celery(app.name, set_as_current=False)
+        self.dead.config_from_object(
+            {**app.config["CELERY"], "broker_url": f"redis://127.0.0.1:{free_port()}/0", "task_always_eager": False}
+        )
+        monkeypatch.setitem(app.extensions, "celery", self.dead)
+
+    def up(self) -> None:
+        self.app.extensions["celery"] = self.own
+
+
+@pytest.fixture
+def broker_outage(app, monkeypatch):
+    return BrokerOutage(app, monkeypatch)
+
+
+@pytest.fixture
+def background_outbox(app, monkeypatch):
+    """The embedded default: no broker, deferred work on this process's background thread
+    (which sweeps every 0.2 s here). Stopped before the test's data is truncated."""
+    monkeypatch.setitem(app.config, "OUTBOX_INLINE", False)
+    monkeypatch.setitem(app.config, "OUTBOX_SWEEP_SECONDS", 0.2)
+    yield
+    stop_background_runner(app)
 
 
 @pytest.fixture
