@@ -122,6 +122,9 @@ class Config:
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = env_str("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis down: count in this process's memory rather than refuse sign-ups, logins and posts.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_SIGNUP = env_str("RATELIMIT_SIGNUP", "10 per hour")
     RATELIMIT_LOGIN = env_str("RATELIMIT_LOGIN", "10 per minute")
 

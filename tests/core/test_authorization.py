@@ -22,6 +22,8 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/members", ADMIN),
     Endpoint("PATCH", "/api/v1/members/<int:member_id>", ADMIN, json={"banned": True}),
     Endpoint("GET", "/healthz", EVERYONE),
+    Endpoint("GET", "/readyz", EVERYONE),
+    Endpoint("GET", "/livez", EVERYONE),
     Endpoint("GET", "/api/openapi.json", EVERYONE),
     Endpoint("GET", "/api/docs", EVERYONE),
     Endpoint("GET", "/api/docs/assets/<path:filename>", EVERYONE),
