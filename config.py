@@ -97,8 +97,9 @@ class Config:
     ENV_NAME = "base"
     SECRET_KEY = env_str("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = database_url(env_str("DATABASE_URL"))
-    # Pre-ping survives database restarts at the price of one round trip per request.
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": env_bool("DATABASE_POOL_PRE_PING", True)}
+    # Pre-ping survives database restarts at the price of one round trip per request. Errors and
+    # logs never show a statement's parameters: they carry secrets, tokens and emails.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": env_bool("DATABASE_POOL_PRE_PING", True), "hide_parameters": True}
     # Deferred work is an outbox row; a sweep re-sends what is still pending this often.
     OUTBOX_SWEEP_SECONDS = env_int("OUTBOX_SWEEP_SECONDS", 60)
     # True: deferred work runs in the committing thread, right after the commit (tests). False:
@@ -106,6 +107,8 @@ class Config:
     OUTBOX_INLINE = False
     # How many reverse proxies stand in front (each appends to X-Forwarded-For); 0 ignores the header.
     TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+    # Downgrading past the first revision of a domain drops its tables: only with this set.
+    ALLOW_DESTRUCTIVE_DOWNGRADE = env_bool("PEERLOOP_ALLOW_DESTRUCTIVE_DOWNGRADE", False)
 
     PUBLIC_SITE_URL = env_str("PUBLIC_SITE_URL", "http://127.0.0.1:5000")
     REDIRECT_ALLOWED_HOSTS = env_list("REDIRECT_ALLOWED_HOSTS")
@@ -185,6 +188,7 @@ class TestConfig(Config):
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
+    PUBLIC_SITE_URL = env_str("PUBLIC_SITE_URL")  # no default: links must name the real site
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import swagger_ui_bundle
 from flask import Blueprint, Flask
@@ -90,6 +91,9 @@ class HotPathDispatcher:
 def check_config(app: Flask) -> None:
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is not set; refusing to start without one.")
+    site = urlsplit(app.config.get("PUBLIC_SITE_URL") or "")
+    if site.scheme not in ("http", "https") or not site.hostname:
+        raise RuntimeError("PUBLIC_SITE_URL must be the site's absolute http(s) URL; refusing to start without one.")
     if app.config["TRUSTED_PROXY_COUNT"] < 0:
         raise RuntimeError("TRUSTED_PROXY_COUNT must be 0 or more.")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):

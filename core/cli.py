@@ -40,7 +40,9 @@ def create_user(email, password, display_name, roles, member_type):
 @with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing when members already exist.")
 def seed_demo(if_empty):
-    """Fill the database with a believable demo community."""
+    """Fill the database with a believable demo community (never in production)."""
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("seed-demo makes demo accounts with a known password; it never runs in production.")
     if if_empty and db.session.scalar(sa.select(sa.func.count(Member.id))):
         click.echo("Members exist already; demo not seeded again.")
         return

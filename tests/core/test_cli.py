@@ -55,3 +55,11 @@ def test_seed_demo_builds_a_community_once(runner, app):
     assert {"customer", "fan", "employee", "prospect"} <= roles
     second = runner.invoke(args=["seed-demo", "--if-empty"])
     assert "not seeded again" in second.output
+
+
+def test_seed_demo_refuses_to_run_in_production(runner, app, monkeypatch):
+    monkeypatch.setitem(app.config, "ENV_NAME", "production")
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code != 0 and "production" in result.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Member.id))) == 0

@@ -3,8 +3,9 @@
 import pytest
 from celery.schedules import crontab
 
-from config import ProductionConfig, celery_settings, config_for, database_url, env_list
+from config import Config, ProductionConfig, celery_settings, config_for, database_url, env_list, env_str
 from core.app import create_app
+from core.extensions import db
 
 
 @pytest.mark.parametrize(
@@ -51,9 +52,25 @@ def test_webhook_deliveries_have_a_queue_and_time_limits_of_their_own(app):
     assert deadline < task.soft_time_limit < task.time_limit
 
 
+def test_sql_parameters_never_reach_errors_or_logs(app):
+    assert Config.SQLALCHEMY_ENGINE_OPTIONS["hide_parameters"] is True
+    with app.app_context():
+        assert db.engine.hide_parameters is True
+
+
 def test_production_refuses_to_start_without_secret_key():
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
-        create_app(ProductionConfig, SECRET_KEY=None)
+        create_app(ProductionConfig, SECRET_KEY=None, PUBLIC_SITE_URL="https://community.brand.example")
+
+
+@pytest.mark.parametrize("site", [None, "", "community.brand.example", "ftp://community.brand.example"])
+def test_production_refuses_to_start_without_its_public_site_url(site):
+    with pytest.raises(RuntimeError, match="PUBLIC_SITE_URL"):
+        create_app(ProductionConfig, SECRET_KEY="k" * 48, PUBLIC_SITE_URL=site)
+
+
+def test_production_has_no_default_public_site_url():
+    assert ProductionConfig.PUBLIC_SITE_URL == env_str("PUBLIC_SITE_URL")  # None unless the environment sets it
 
 
 def test_unknown_environment_name_is_refused():
