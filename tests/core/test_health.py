@@ -35,11 +35,14 @@ def test_an_unreachable_broker_is_reported_but_the_service_stays_ready(app, clie
 
 
 @pytest.mark.live
-def test_readyz_fails_when_the_database_does_not_answer(database_uri):
+def test_readyz_fails_when_the_database_does_not_answer(app, database_uri):
     if not database_uri.startswith("postgresql"):
         pytest.skip("an embedded SQLite file is never unreachable")
     url = sa.engine.make_url(database_uri).set(port=1).render_as_string(hide_password=False)
-    unreachable = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url).test_client()
+    try:
+        unreachable = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url).test_client()
+    finally:
+        app.extensions["celery"].set_default()  # shared tasks keep running in the suite's app
     response = unreachable.get("/readyz")
     assert response.status_code == 503
     assert response.get_json()["database"] == "unreachable" and response.get_json()["status"] == "failing"

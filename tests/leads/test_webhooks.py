@@ -365,3 +365,13 @@ def test_a_database_error_while_creating_a_webhook_does_not_log_its_secret(app, 
 
 def dict_or_tuple_values(parameters):
     return parameters.values() if isinstance(parameters, dict) else parameters
+
+
+def test_the_delivery_task_run_twice_sends_once(app_ctx, private_webhooks, receiver):
+    WebhookFactory(url=receiver.url, event_list="lead.qualified", allow_private=True)
+    [delivery] = publish("lead.qualified", {"lead_id": 1})  # flushed only: the task is run by hand below
+    for _ in range(2):  # e.g. the sweep and a late after-commit send, or a broker redelivery
+        deliver_webhook.apply(args=[delivery.id])
+    db.session.expire_all()
+    assert len(receiver.requests) == 1
+    assert db.session.get(WebhookDelivery, delivery.id).attempt_count == 1
