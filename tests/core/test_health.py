@@ -41,8 +41,9 @@ def test_readyz_fails_when_the_database_does_not_answer(app, database_uri):
     url = sa.engine.make_url(database_uri).set(port=1).render_as_string(hide_password=False)
     try:
         unreachable = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url).test_client()
-    finally:
-        app.extensions["celery"].set_default()  # shared tasks keep running in the suite's app
+    finally:  # making an app makes its Celery the current one: shared tasks go back to the suite's
+        app.extensions["celery"].set_current()
+        app.extensions["celery"].set_default()
     response = unreachable.get("/readyz")
     assert response.status_code == 503
     assert response.get_json()["database"] == "unreachable" and response.get_json()["status"] == "failing"
