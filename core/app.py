@@ -20,6 +20,7 @@ from core.cli import seed_demo, users_cli
 from core.errors import register_errorhandlers
 from core.extensions import api, cors, db, limiter, login_manager, migrate
 from core.health import health_bp
+from core.mail import init_mail
 from core.routing import BoundedIntConverter
 from core.schemas import ErrorSchema
 from core.security import add_link_headers, register_security
@@ -106,6 +107,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     limiter.init_app(app)
+    init_mail(app)
     cors.init_app(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}}, supports_credentials=True)
     api.ERROR_SCHEMA = ErrorSchema
     api.init_app(app, spec_kwargs=spec_kwargs())

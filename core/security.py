@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request
 
+from core.auth import authenticated_by_token
 from core.caller import assign_request_id, current_request_id
 from core.errors import Forbidden, UnsupportedMediaType
 
@@ -29,13 +30,14 @@ def allowed_origin(origin: str) -> bool:
 
 
 def protect_against_csrf() -> None:
-    """Writes without an Authorization header must come from an allowed origin, as JSON.
+    """Writes not authenticated by an API token must come from an allowed origin, as JSON.
 
     SameSite=Lax already keeps the cookie off cross-site form posts; the origin
     check and the JSON-only rule close the remaining gaps (old browsers, subdomains).
-    Bearer-token and HTTP Basic requests carry no ambient credential, so they pass.
+    A request a token really authenticated carries no ambient credential, so it passes;
+    a mere Authorization header (a bogus one beside a session cookie) does not.
     """
-    if request.method in SAFE_METHODS or request.authorization is not None:
+    if request.method in SAFE_METHODS or authenticated_by_token():
         return
     origin = request.headers.get("Origin") or request.headers.get("Referer")
     if origin and not allowed_origin(origin):

@@ -22,8 +22,9 @@ from sqlalchemy import orm
 
 from config import TestConfig, database_url
 from core.accounts.models import Member
+from core.accounts.sessions import start_session
 from core.app import create_app
-from core.auth import TOKEN_PREFIX, hash_token
+from core.auth import SESSION_KEY, TOKEN_PREFIX, hash_token
 from core.extensions import db, limiter
 from tests.factories import ApiTokenFactory, MemberFactory
 
@@ -54,9 +55,14 @@ def reset_schema() -> None:
 
 
 @pytest.fixture(scope="session")
-def app(database_uri):
+def app(database_uri, tmp_path_factory):
     # Limiter initialised (so `rate_limits` can switch it on) but off by default.
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_uri, RATELIMIT_ENABLED=True)
+    app = create_app(
+        TestConfig,
+        SQLALCHEMY_DATABASE_URI=database_uri,
+        RATELIMIT_ENABLED=True,
+        MAIL_FILE_PATH=str(tmp_path_factory.mktemp("mail")),
+    )
     limiter.enabled = False
     with app.app_context():
         reset_schema()
@@ -144,9 +150,13 @@ class Auth:
         if role_or_member == "anonymous":
             return client
         member = self.member(role_or_member, **fields) if isinstance(role_or_member, str) else role_or_member
+        with self.app.app_context():
+            key = start_session(member)
+            db.session.commit()
         with client.session_transaction() as session:
             session["_user_id"] = str(member.id)
             session["_fresh"] = True
+            session[SESSION_KEY] = key
         client.member = member
         return client
 

@@ -59,7 +59,7 @@ class Elements(HTMLParser):
 
 
 @pytest.mark.parametrize("payload", XSS_PAYLOADS)
-def test_payload_is_neutralised(payload):
+def test_payload_is_neutralised(app_ctx, payload):
     html = render_markdown(payload)
     for tag, attrs in Elements(html).found:
         assert tag in {"p", "a", "img", "code", "pre", "br"}, html
@@ -69,18 +69,18 @@ def test_payload_is_neutralised(payload):
                 assert attrs[name].startswith(("http://", "https://", "mailto:")), html
 
 
-def test_links_are_nofollow_ugc():
+def test_links_are_nofollow_ugc(app_ctx):
     html = render_markdown("[site](https://brand.example/page)")
     assert html == '<p><a href="https://brand.example/page" rel="nofollow ugc noopener">site</a></p>\n'
 
 
 @pytest.mark.parametrize("source", ["**bold**", "- a\n- b", "> quote", "`code`", "# Title", "[m](mailto:a@b.example)"])
-def test_ordinary_markdown_still_renders(source):
+def test_ordinary_markdown_still_renders(app_ctx, source):
     html = render_markdown(source)
     assert "<" in html and "&lt;" not in html
 
 
-def test_raw_html_in_markdown_is_shown_as_text():
+def test_raw_html_in_markdown_is_shown_as_text(app_ctx):
     assert render_markdown("<b>hi</b>") == "<p>&lt;b&gt;hi&lt;/b&gt;</p>\n"
 
 
