@@ -6,7 +6,9 @@ committed data, so they run outside the transaction and truncate afterwards.
 
 from __future__ import annotations
 
+import email
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -55,13 +57,19 @@ def reset_schema() -> None:
 
 
 @pytest.fixture(scope="session")
-def app(database_uri, tmp_path_factory):
+def mail_dir(tmp_path_factory) -> Path:
+    """Where the app, gunicorn and the worker write mails (the `file` backend: one file per mail)."""
+    return tmp_path_factory.mktemp("mail")
+
+
+@pytest.fixture(scope="session")
+def app(database_uri, mail_dir):
     # Limiter initialised (so `rate_limits` can switch it on) but off by default.
     app = create_app(
         TestConfig,
         SQLALCHEMY_DATABASE_URI=database_uri,
         RATELIMIT_ENABLED=True,
-        MAIL_FILE_PATH=str(tmp_path_factory.mktemp("mail")),
+        MAIL_FILE_PATH=str(mail_dir),
     )
     limiter.enabled = False
     with app.app_context():
@@ -178,6 +186,35 @@ def auth(app):
 # --- real processes -------------------------------------------------------
 
 
+class Mailbox:
+    """The mails the `file` backend wrote (one file per mail), oldest first, as parsed messages."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.seen = set(directory.iterdir())
+
+    def messages(self) -> list:
+        files = sorted((p for p in self.directory.iterdir() if p not in self.seen), key=lambda p: p.stat().st_mtime_ns)
+        return [email.message_from_bytes(p.read_bytes().rsplit(b"\n" + b"-" * 79, 1)[0]) for p in files]
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages() if m["To"] == address]
+
+    def link(self, address: str, path: str) -> str:
+        """The token of the newest link to PUBLIC_SITE_URL/<path> mailed to `address`."""
+        bodies = [m.get_payload(decode=True).decode() for m in self.to(address)]
+        tokens = [re.search(rf"/{path}\?token=([\w-]+)", body) for body in bodies]
+        found = [t.group(1) for t in tokens if t]
+        assert found, f"no {path} link mailed to {address}"
+        return found[-1]
+
+
+@pytest.fixture
+def mailbox(mail_dir) -> Mailbox:
+    """Mails sent from now on in this test."""
+    return Mailbox(mail_dir)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -204,13 +241,13 @@ def service_env(database_uri: str, **extra) -> dict:
 
 
 @pytest.fixture(scope="session")
-def live_server(app, database_uri):
+def live_server(app, database_uri, mail_dir):
     """gunicorn with two workers serving the test database, as production runs it."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
         cwd=ROOT,
-        env=service_env(database_uri),
+        env=service_env(database_uri, TEST_MAIL_FILE_PATH=str(mail_dir)),
     )
     try:
         wait_for_port(port, process)
@@ -221,7 +258,7 @@ def live_server(app, database_uri):
 
 
 @pytest.fixture(scope="session")
-def celery_worker(app, database_uri):
+def celery_worker(app, database_uri, mail_dir):
     """A real Celery worker process consuming from the configured broker."""
     broker = os.environ.get("CELERY_BROKER_URL")
     if not broker:
@@ -229,7 +266,7 @@ def celery_worker(app, database_uri):
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "wsgi.celery_app", "worker", "--pool=solo", "--loglevel=WARNING"],
         cwd=ROOT,
-        env=service_env(database_uri, CELERY_WORKER_REAL="1"),
+        env=service_env(database_uri, CELERY_WORKER_REAL="1", TEST_MAIL_FILE_PATH=str(mail_dir)),
     )
     celery_app = app.extensions["celery"]
     try:

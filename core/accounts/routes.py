@@ -3,6 +3,7 @@ from flask_login import current_user, login_user, logout_user
 
 from core.accounts import services, sessions, verification
 from core.accounts.schemas import (
+    AcceptedSchema,
     EmailRequestSchema,
     ExportSchema,
     LoginSchema,
@@ -121,22 +122,24 @@ def verify_email(data):
 @blp.route("/auth/verify-email/request", methods=["POST"])
 @limiter.limit(mail_request_limit, key_func=mailed_address_key)
 @blp.login_required(session_only=True)
-@blp.response(202)
+@blp.response(202, AcceptedSchema)
 def request_verification_mail():
     """Mail a new verification link to your current address"""
     services.request_verification(current_user)
     db.session.commit()
+    return {"message": "A new link is on its way."}
 
 
 @blp.route("/auth/password-reset/request", methods=["POST"])
 @limiter.limit(mail_request_limit)
 @limiter.limit(mail_request_limit, key_func=mailed_address_key)
 @blp.arguments(EmailRequestSchema)
-@blp.response(202)
+@blp.response(202, AcceptedSchema)
 def request_password_reset(data):
     """Mail a password reset link, if an account has this address (the answer is the same either way)"""
     verification.request_password_reset(data["email"])
     db.session.commit()
+    return {"message": "If an account has this address, a link is on its way."}
 
 
 @blp.route("/auth/password-reset", methods=["POST"])

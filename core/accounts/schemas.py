@@ -71,6 +71,10 @@ class PasswordResetSchema(BaseSchema):
     password = fields.String(required=True, load_only=True, validate=PASSWORD)
 
 
+class AcceptedSchema(BaseSchema):
+    message = fields.String(dump_only=True)
+
+
 class MemberAdminUpdateSchema(BaseSchema):
     roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), validate=validate.Length(max=len(ROLES)))
     member_type = fields.String(validate=validate.OneOf(MEMBER_TYPES))

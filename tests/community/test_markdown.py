@@ -94,3 +94,39 @@ def test_api_stores_raw_markdown_and_serves_sanitised_html(auth, category):
         f"{API}/threads/{thread['id']}/posts", json={"body": "<img src=x onerror=alert(1)>"}
     )
     assert "<img" not in reply.get_json()["body_html"]
+
+
+def test_images_load_only_from_allowed_hosts(app_ctx):
+    allowed = render_markdown("![chart](https://images.brand.example/chart.png)")
+    assert allowed == '<p><img src="https://images.brand.example/chart.png" alt="chart"></p>\n'
+    elsewhere = render_markdown("![pixel *1*](https://tracker.example/p.gif?reader=1)")
+    assert "<img" not in elsewhere
+    assert Elements(elsewhere).found == [
+        ("p", {}),
+        ("a", {"href": "https://tracker.example/p.gif?reader=1", "rel": "nofollow ugc noopener"}),
+    ]
+    assert ">pixel 1</a>" in elsewhere
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "![](https://images.brand.example.evil.example/x.png)",
+        "![x](https://evil.example/x.png#images.brand.example)",
+        "![x](https://images.brand.example@evil.example/x.png)",
+        "![x](//evil.example/x.png)",
+    ],
+)
+def test_look_alike_image_hosts_become_links(app_ctx, source):
+    assert "<img" not in render_markdown(source)
+
+
+def test_the_allowed_hosts_come_from_the_setting(app, app_ctx, monkeypatch):
+    monkeypatch.setitem(app.config, "IMAGE_ALLOWED_HOSTS", ["cdn.example"])
+    assert "<img" in render_markdown("![x](https://CDN.example/x.png)")
+    assert "<img" not in render_markdown("![x](https://images.brand.example/x.png)")
+
+
+def test_a_posted_image_from_elsewhere_is_served_as_a_link(auth, category):
+    thread = new_thread(auth.client("member"), category.id, body="See ![me](https://tracker.example/me.gif)")
+    assert "<img" not in thread["body_html"] and 'href="https://tracker.example/me.gif"' in thread["body_html"]
