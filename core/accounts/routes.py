@@ -43,7 +43,8 @@ def mailed_address_key() -> str:
     one inbox from many addresses; the signed-in member's for a verification mail."""
     if current_user.is_authenticated:
         return f"member:{current_user.get_id()}"
-    email = (request.get_json(silent=True) or {}).get("email") if request.is_json else None
+    body = request.get_json(silent=True) if request.is_json else None
+    email = body.get("email") if isinstance(body, dict) else None
     if not isinstance(email, str):
         return hashed_remote_address()
     return keyed_hash(email.strip().lower(), "rate-limit-mail")

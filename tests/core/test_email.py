@@ -254,3 +254,30 @@ def test_erasure_forgets_mail_tokens(app, auth, mailbox):
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(MailToken)) == 0
         assert db.session.get(Member, browser.member.id).email_verified_at is None
+
+
+@pytest.mark.parametrize("body", [[1], {"email": 5}, "text"])
+def test_odd_bodies_to_a_rate_limited_mail_request_are_a_4xx(client, rate_limits, body):
+    response = client.post("/api/v1/auth/password-reset/request", json=body)
+    assert response.status_code in (400, 422)
+
+
+def test_mail_tasks_do_nothing_when_there_is_nothing_to_mail(app, auth, mailbox):
+    from core.accounts import tasks
+
+    verified = auth.member()
+    prospect = auth.member(member_type="prospect", password_hash=None)
+    tasks.send_verification_mail(verified.id)
+    tasks.send_password_reset_mail(prospect.id)
+    tasks.send_password_reset_mail(999999)
+    assert mailbox.messages() == []
+
+
+def test_the_purge_task_deletes_expired_sessions(app, auth, monkeypatch):
+    from core.accounts import tasks
+
+    browser = auth.client("member")
+    monkeypatch.setitem(app.config, "SESSION_LIFETIME_DAYS", 0)
+    tasks.purge_expired_sessions()
+    monkeypatch.setitem(app.config, "SESSION_LIFETIME_DAYS", 30)
+    assert browser.get("/api/v1/me").status_code == 401

@@ -4,13 +4,14 @@ import pytest
 import sqlalchemy as sa
 
 from core.accounts.models import ErasedEmail, Member
-from core.accounts.services import mark_email_verified
+from core.accounts.services import create_prospect, mark_email_verified
+from core.errors import Conflict
 from core.extensions import db
 from core.models import utcnow
 from leads.models import Activity, Identity, Lead, LeadNote, MemberScore
 from leads.services.scoring import record_activity
 from tests.authz import ROLES
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, MemberFactory
 from tests.leads.conftest import RULES, install_rules
 
 API = "/api/v1"
@@ -236,3 +237,30 @@ def test_erasure_scrubs_the_address_from_others_activities(app, auth, segment):
     assert properties["t-13"] == {"invitee": {"email": "[erased]", "role": "admin"}}
     assert properties["t-14"] == {"note": "contact [erased] soon"}
     assert activity_owners(app)["t-13"] == friend.id
+
+
+def test_identify_for_an_unverified_accounts_address_makes_a_waiting_prospect(app, segment, mailbox):
+    account = sign_up(app, "zoe@initech.com")
+    segment(identify("crm-15", "zoe@initech.com", company="Initech"), track("crm-15", "t-15"))
+    waiting = member_by(app, claim_email="zoe@initech.com")
+    assert waiting is not None and waiting.id != account.id and waiting.company == "Initech"
+    assert activity_owners(app)["t-15"] == waiting.id
+    token = mailbox.link("zoe@initech.com", "verify-email")
+    assert app.test_client().post(f"{API}/auth/verify-email", json={"token": token}).status_code == 204
+    assert activity_owners(app)["t-15"] == account.id
+    assert member_by(app, id=account.id).company is None  # the prospect's traits stay out of the profile
+
+
+def test_no_second_prospect_for_an_address_someone_answers_to(app_ctx):
+    verified = MemberFactory(email="taken@initech.com")
+    with pytest.raises(Conflict):
+        create_prospect(verified.email, "Again")
+
+
+def test_erasure_scrubs_the_address_inside_lists(app, auth, segment):
+    browser = auth.client("member", email="gone@initech.com")
+    segment(track("crm-16", "t-16", event="shared", recipients=["gone@initech.com", "kept@globex.com", 3]))
+    browser.delete(f"{API}/me")
+    with app.app_context():
+        properties = db.session.scalar(sa.select(Activity.properties).where(Activity.message_id == "t-16"))
+    assert properties == {"recipients": ["[erased]", "kept@globex.com", 3]}
