@@ -7,13 +7,13 @@ from datetime import timedelta
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import g, request
+from flask import current_app, g, request
 from flask_login import current_user
 from flask_smorest import Blueprint as SmorestBlueprint
 
 from core.accounts.models import ApiToken, Member
 from core.errors import Forbidden, Unauthorized
-from core.extensions import db, login_manager
+from core.extensions import db, limiter, login_manager
 from core.models import utcnow
 from core.schemas import RequestParser
 
@@ -35,6 +35,15 @@ def hash_token(token: str) -> str:
     # Tokens carry 256 random bits, so a fast hash is enough to make a leaked
     # table useless; a slow KDF would only slow every API call.
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def login_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN"]
+
+
+# One budget per client for every password form (the API's login, the console's sign-in):
+# two forms must not double the guesses an address gets.
+sign_in_limit = limiter.shared_limit(login_limit, scope="sign-in", methods=["POST"])
 
 
 @login_manager.user_loader

@@ -14,7 +14,7 @@ from core.accounts.schemas import (
     TokenCreateSchema,
     TokenSchema,
 )
-from core.auth import Blueprint
+from core.auth import Blueprint, sign_in_limit
 from core.caller import visitor_id
 from core.extensions import db, limiter
 from core.pagination import page, page_schema
@@ -24,10 +24,6 @@ blp = Blueprint("accounts", __name__, description="Sign-up, sign-in, your profil
 
 def signup_limit() -> str:
     return current_app.config["RATELIMIT_SIGNUP"]
-
-
-def login_limit() -> str:
-    return current_app.config["RATELIMIT_LOGIN"]
 
 
 @blp.route("/auth/signup", methods=["POST"])
@@ -43,7 +39,7 @@ def signup(data):
 
 
 @blp.route("/auth/login", methods=["POST"])
-@limiter.limit(login_limit)
+@sign_in_limit
 @blp.arguments(LoginSchema)
 @blp.response(200, MemberSchema)
 def login(data):
