@@ -124,6 +124,9 @@ class Config:
     # Webhook URLs on private or loopback addresses are refused unless this is set.
     WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
 
+    # Flask-WTF checks CSRF tokens on the console's forms only (console.init_app); the API has its own rules.
+    WTF_CSRF_CHECK_DEFAULT = False
+
     LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
     PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"
 

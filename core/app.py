@@ -145,6 +145,7 @@ def swagger_assets_blueprint() -> Blueprint:
 def register_blueprints(app: Flask) -> None:
     """The API's blueprints under /api/v1, and the pages outside it."""
     # Domains are imported only while an app is composed, so importing core never loads a domain.
+    import console
     from community.routes import blp as community_blp
     from leads.routes import blp as leads_blp
     from referrals.routes import blp as referrals_blp
@@ -155,6 +156,7 @@ def register_blueprints(app: Flask) -> None:
     for blp in (accounts_blp, community_blp, referrals_blp, leads_blp):
         api.register_blueprint(blp, url_prefix="/api/v1")
     app.register_blueprint(referral_links_bp)  # /r/<code>, outside the API
+    console.init_app(app)  # the server-rendered pages under /console/
 
 
 def connect_signal_receivers() -> None:

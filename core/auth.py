@@ -13,7 +13,7 @@ from flask_smorest import Blueprint as SmorestBlueprint
 
 from core.accounts.models import ApiToken, Member, MemberSession
 from core.errors import Forbidden, Unauthorized
-from core.extensions import db, login_manager
+from core.extensions import db, limiter, login_manager
 from core.models import utcnow
 from core.routing import MAX_ID
 from core.schemas import RequestParser
@@ -40,6 +40,15 @@ def hash_token(token: str) -> str:
     # Tokens carry 256 random bits, so a fast hash is enough to make a leaked
     # table useless; a slow KDF would only slow every API call.
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def login_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN"]
+
+
+# One budget per client for every password form (the API's login, the console's sign-in):
+# two forms must not double the guesses an address gets.
+sign_in_limit = limiter.shared_limit(login_limit, scope="sign-in", methods=["POST"])
 
 
 @login_manager.user_loader

@@ -16,6 +16,7 @@ DOCS_CSP = (
     "style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'"
 )
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
+FORM_BLUEPRINTS = "form_blueprints"  # app.extensions key: blueprints that accept HTML form posts
 
 
 def allowed_origin(origin: str) -> bool:
@@ -27,6 +28,12 @@ def allowed_origin(origin: str) -> bool:
     if (parts.scheme, parts.netloc) == (public.scheme, public.netloc):
         return True
     return origin.rstrip("/") in current_app.config["CORS_ORIGINS"]
+
+
+def accept_form_posts(app: Flask, blueprint_name: str) -> None:
+    """Let one blueprint of server-rendered pages take HTML form posts (not JSON). That
+    blueprint must check a CSRF token on every write itself; the API's rules are unchanged."""
+    app.extensions.setdefault(FORM_BLUEPRINTS, set()).add(blueprint_name)
 
 
 def protect_against_csrf() -> None:
@@ -42,6 +49,8 @@ def protect_against_csrf() -> None:
     origin = request.headers.get("Origin") or request.headers.get("Referer")
     if origin and not allowed_origin(origin):
         raise Forbidden("Cross-origin request refused.")
+    if request.blueprint in current_app.extensions.get(FORM_BLUEPRINTS, ()):
+        return  # server-rendered pages post HTML forms; the blueprint checks their CSRF token
     if request.content_length and not request.is_json:
         raise UnsupportedMediaType("Request bodies must be JSON (Content-Type: application/json).")
 

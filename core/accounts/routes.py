@@ -1,5 +1,5 @@
-from flask import current_app, request, session
-from flask_login import current_user, login_user, logout_user
+from flask import current_app, request
+from flask_login import current_user
 
 from core.accounts import services, sessions, verification
 from core.accounts.schemas import (
@@ -18,7 +18,7 @@ from core.accounts.schemas import (
     TokenSchema,
     VerifyEmailSchema,
 )
-from core.auth import SESSION_KEY, Blueprint, ensure_session
+from core.auth import Blueprint, ensure_session, login_limit, sign_in_limit
 from core.caller import hashed_remote_address, keyed_hash, visitor_id
 from core.extensions import db, limiter
 from core.pagination import page, page_schema
@@ -28,10 +28,6 @@ blp = Blueprint("accounts", __name__, description="Sign-up, sign-in, your profil
 
 def signup_limit() -> str:
     return current_app.config["RATELIMIT_SIGNUP"]
-
-
-def login_limit() -> str:
-    return current_app.config["RATELIMIT_LOGIN"]
 
 
 def mail_request_limit() -> str:
@@ -50,22 +46,6 @@ def mailed_address_key() -> str:
     return keyed_hash(email.strip().lower(), "rate-limit-mail")
 
 
-def sign_in(member) -> None:
-    """A new server-side session for `member`, its key in the cookie (a previous one ends)."""
-    previous = session.get(SESSION_KEY)
-    if isinstance(previous, str):
-        sessions.end_session(previous)
-    key = sessions.start_session(member)
-    db.session.commit()
-    login_user(member)
-    session[SESSION_KEY] = key
-
-
-def sign_out() -> None:
-    logout_user()
-    session.clear()
-
-
 @blp.route("/auth/signup", methods=["POST"])
 @limiter.limit(signup_limit)
 @blp.arguments(SignupSchema)
@@ -74,18 +54,18 @@ def signup(data):
     """Create an account and sign in"""
     member = services.create_member(**data, visitor_id=visitor_id(), client_address=request.remote_addr)
     db.session.commit()
-    sign_in(member)
+    sessions.sign_in(member)
     return member
 
 
 @blp.route("/auth/login", methods=["POST"])
-@limiter.limit(login_limit)
+@sign_in_limit
 @blp.arguments(LoginSchema)
 @blp.response(200, MemberSchema)
 def login(data):
     """Sign in with email and password (sets the session cookie)"""
     member = services.authenticate(data["email"], data["password"])
-    sign_in(member)
+    sessions.sign_in(member)
     return member
 
 
@@ -93,11 +73,7 @@ def login(data):
 @blp.response(204)
 def logout():
     """Sign out: this session ends on the server too (a copy of the cookie no longer works)"""
-    key = session.get(SESSION_KEY)
-    if isinstance(key, str):
-        sessions.end_session(key)
-        db.session.commit()
-    sign_out()
+    sessions.sign_out()
 
 
 @blp.route("/auth/logout-all", methods=["POST"])
@@ -107,7 +83,7 @@ def logout_all():
     """Sign out everywhere: every session of yours ends, this one included"""
     sessions.end_all_sessions(current_user.id)
     db.session.commit()
-    sign_out()
+    sessions.sign_out()
 
 
 @blp.route("/auth/verify-email", methods=["POST"])
@@ -151,7 +127,7 @@ def reset_password(data):
     """Set a new password with the token from the reset mail; every session ends"""
     verification.reset_password(data["token"], data["password"])
     db.session.commit()
-    sign_out()
+    sessions.sign_out()
 
 
 @blp.route("/me", methods=["GET"])
@@ -174,7 +150,7 @@ def update_me(changes):
     member = services.update_profile(current_user._get_current_object(), changes)
     db.session.commit()
     if new_password:
-        sign_in(member)  # every session ended; this browser gets a fresh one
+        sessions.sign_in(member)  # every session ended; this browser gets a fresh one
     return member
 
 
@@ -185,7 +161,7 @@ def delete_me():
     """Erase your personal data; your content stays, anonymised"""
     services.erase_member(current_user._get_current_object())
     db.session.commit()
-    sign_out()
+    sessions.sign_out()
 
 
 @blp.route("/me/export", methods=["GET"])

@@ -12,10 +12,11 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, session
+from flask_login import login_user, logout_user
 
 from core.accounts.models import Member, MemberSession
-from core.auth import hash_token
+from core.auth import SESSION_KEY, hash_token
 from core.extensions import db
 from core.models import utcnow
 
@@ -40,3 +41,25 @@ def purge_expired_sessions() -> int:
     """Delete sessions past SESSION_LIFETIME_DAYS (they are refused already); returns how many."""
     oldest = utcnow() - timedelta(days=current_app.config["SESSION_LIFETIME_DAYS"])
     return db.session.execute(sa.delete(MemberSession).where(MemberSession.created_at <= oldest)).rowcount
+
+
+def sign_in(member: Member) -> None:
+    """Give this browser a new server-side session of `member` (ending the one it had), and commit
+    it before the cookie names it. The API's login and the console's sign-in both come here."""
+    previous = session.get(SESSION_KEY)
+    if isinstance(previous, str):
+        end_session(previous)
+    key = start_session(member)
+    db.session.commit()
+    login_user(member)
+    session[SESSION_KEY] = key
+
+
+def sign_out() -> None:
+    """End this browser's session on the server too (a saved copy of the cookie stops working)."""
+    key = session.get(SESSION_KEY)
+    if isinstance(key, str):
+        end_session(key)
+        db.session.commit()
+    logout_user()
+    session.clear()

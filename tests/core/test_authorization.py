@@ -6,7 +6,7 @@ import pytest
 
 from tests.authz import ADMIN, EVERYONE, SIGNED_IN, Endpoint, check_endpoint, endpoint_ids, endpoint_params
 
-DOMAIN_TABLES = ("tests.community", "tests.referrals", "tests.leads")
+DOMAIN_TABLES = ("tests.community", "tests.referrals", "tests.leads", "tests.console")
 
 ENDPOINTS = [
     Endpoint("POST", "/api/v1/auth/signup", EVERYONE, json={"email": "x"}),
