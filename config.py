@@ -56,6 +56,7 @@ def beat_schedule(sweep_seconds: int) -> dict:
             "options": {"expires": sweep_seconds},
         },
         "purge-old-clicks": {"task": "referrals.purge_old_clicks", "schedule": crontab(minute=17, hour=3)},
+        "purge-expired-sessions": {"task": "core.purge_expired_sessions", "schedule": crontab(minute=29, hour=3)},
     }
 
 
@@ -112,6 +113,9 @@ class Config:
 
     PUBLIC_SITE_URL = env_str("PUBLIC_SITE_URL", "http://127.0.0.1:5000")
     REDIRECT_ALLOWED_HOSTS = env_list("REDIRECT_ALLOWED_HOSTS")
+    # Markdown images load only from these hosts; others become links, so readers' addresses
+    # never reach a host a poster names.
+    IMAGE_ALLOWED_HOSTS = env_list("IMAGE_ALLOWED_HOSTS")
     CORS_ORIGINS = env_list("CORS_ORIGINS")
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
 
@@ -130,6 +134,24 @@ class Config:
     RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_SIGNUP = env_str("RATELIMIT_SIGNUP", "10 per hour")
     RATELIMIT_LOGIN = env_str("RATELIMIT_LOGIN", "10 per minute")
+    # Asking for a mail (password reset, verification again): per client address and per address mailed.
+    RATELIMIT_MAIL_REQUEST = env_str("RATELIMIT_MAIL_REQUEST", "5 per hour")
+
+    # A signed-in session ends after this many days, or at logout (server-side, core.accounts.sessions).
+    SESSION_LIFETIME_DAYS = env_int("SESSION_LIFETIME_DAYS", 30)
+    EMAIL_VERIFICATION_HOURS = env_int("EMAIL_VERIFICATION_HOURS", 48)
+    PASSWORD_RESET_MINUTES = env_int("PASSWORD_RESET_MINUTES", 60)
+
+    # Flask-Mailman: smtp (production), console (prints mails; development) or file (one file per mail).
+    MAIL_BACKEND = env_str("MAIL_BACKEND", "console")
+    MAIL_SERVER = env_str("MAIL_SERVER", "localhost")
+    MAIL_PORT = env_int("MAIL_PORT", 25)
+    MAIL_USE_TLS = env_bool("MAIL_USE_TLS", False)
+    MAIL_USERNAME = env_str("MAIL_USERNAME")
+    MAIL_PASSWORD = env_str("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = env_str("MAIL_DEFAULT_SENDER", "Peerloop <no-reply@localhost>")
+    MAIL_FILE_PATH = env_str("MAIL_FILE_PATH", str(BASE_DIR / "instance" / "mail"))
+    MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 10)
 
     API_TITLE = "Peerloop"
     API_VERSION = "v1"
@@ -160,6 +182,9 @@ class Config:
         env_str("CELERY_BROKER_URL"), sweep_seconds=OUTBOX_SWEEP_SECONDS, webhook_deadline=WEBHOOK_DEADLINE_SECONDS
     )
 
+    # Flask-WTF checks CSRF tokens on the console's forms only (console.init_app); the API has its own rules.
+    WTF_CSRF_CHECK_DEFAULT = False
+
     LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
     PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"
 
@@ -182,6 +207,10 @@ class TestConfig(Config):
     OUTBOX_INLINE = True  # deterministic: deferred work has run when commit() returns
     PASSWORD_HASH_PROFILE = "CHEAPEST"
     PUBLIC_SITE_URL = "http://peerloop.test"
+    MAIL_BACKEND = "file"
+    MAIL_FILE_PATH = env_str("TEST_MAIL_FILE_PATH", str(BASE_DIR / "instance" / "test-mail"))
+    MAIL_DEFAULT_SENDER = "Peerloop <no-reply@peerloop.test>"
+    IMAGE_ALLOWED_HOSTS = ["images.brand.example"]
     REDIRECT_ALLOWED_HOSTS = ["brand.example", "shop.brand.example"]
     CORS_ORIGINS = ["https://app.brand.example"]
 

@@ -22,6 +22,7 @@ from core.cli import seed_demo, users_cli
 from core.errors import register_errorhandlers
 from core.extensions import api, cors, db, limiter, login_manager, migrate
 from core.health import health_bp
+from core.mail import init_mail
 from core.outbox.dispatch import start_background_runner
 from core.proxies import TrustedProxies
 from core.routing import BoundedIntConverter
@@ -122,6 +123,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     limiter.init_app(app)
+    init_mail(app)
     cors.init_app(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}}, supports_credentials=True)
     api.ERROR_SCHEMA = ErrorSchema
     api.init_app(app, spec_kwargs=spec_kwargs())
@@ -159,6 +161,7 @@ def swagger_assets_blueprint() -> Blueprint:
 def register_blueprints(app: Flask) -> None:
     """The API's blueprints under /api/v1, and the pages outside it."""
     # Domains are imported only while an app is composed, so importing core never loads a domain.
+    import console
     from community.routes import blp as community_blp
     from leads.routes import blp as leads_blp
     from referrals.routes import blp as referrals_blp
@@ -170,6 +173,7 @@ def register_blueprints(app: Flask) -> None:
     for blp in (accounts_blp, community_blp, referrals_blp, leads_blp):
         api.register_blueprint(blp, url_prefix="/api/v1")
     app.register_blueprint(referral_links_bp)  # /r/<code>, outside the API
+    console.init_app(app)  # the server-rendered pages under /console/
     document_public_links(api.spec, app.url_map)
 
 

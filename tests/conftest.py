@@ -6,7 +6,9 @@ committed data, so they run outside the transaction and truncate afterwards.
 
 from __future__ import annotations
 
+import email
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -25,8 +27,9 @@ from sqlalchemy import orm
 
 from config import TestConfig, database_url
 from core.accounts.models import Member
+from core.accounts.sessions import start_session
 from core.app import create_app
-from core.auth import TOKEN_PREFIX, hash_token
+from core.auth import SESSION_KEY, TOKEN_PREFIX, hash_token
 from core.extensions import db, limiter
 from core.outbox.dispatch import stop_background_runner
 from tests.factories import ApiTokenFactory, MemberFactory
@@ -58,9 +61,20 @@ def reset_schema() -> None:
 
 
 @pytest.fixture(scope="session")
-def app(database_uri):
+def mail_dir(tmp_path_factory) -> Path:
+    """Where the app, gunicorn and the worker write mails (the `file` backend: one file per mail)."""
+    return tmp_path_factory.mktemp("mail")
+
+
+@pytest.fixture(scope="session")
+def app(database_uri, mail_dir):
     # Limiter initialised (so `rate_limits` can switch it on) but off by default.
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_uri, RATELIMIT_ENABLED=True)
+    app = create_app(
+        TestConfig,
+        SQLALCHEMY_DATABASE_URI=database_uri,
+        RATELIMIT_ENABLED=True,
+        MAIL_FILE_PATH=str(mail_dir),
+    )
     limiter.enabled = False
     with app.app_context():
         reset_schema()
@@ -148,9 +162,13 @@ class Auth:
         if role_or_member == "anonymous":
             return client
         member = self.member(role_or_member, **fields) if isinstance(role_or_member, str) else role_or_member
+        with self.app.app_context():
+            key = start_session(member)
+            db.session.commit()
         with client.session_transaction() as session:
             session["_user_id"] = str(member.id)
             session["_fresh"] = True
+            session[SESSION_KEY] = key
         client.member = member
         return client
 
@@ -170,6 +188,35 @@ def auth(app):
 
 
 # --- real processes -------------------------------------------------------
+
+
+class Mailbox:
+    """The mails the `file` backend wrote (one file per mail), oldest first, as parsed messages."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.seen = set(directory.iterdir())
+
+    def messages(self) -> list:
+        files = sorted((p for p in self.directory.iterdir() if p not in self.seen), key=lambda p: p.stat().st_mtime_ns)
+        return [email.message_from_bytes(p.read_bytes().rsplit(b"\n" + b"-" * 79, 1)[0]) for p in files]
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages() if m["To"] == address]
+
+    def link(self, address: str, path: str) -> str:
+        """The token of the newest link to PUBLIC_SITE_URL/<path> mailed to `address`."""
+        bodies = [m.get_payload(decode=True).decode() for m in self.to(address)]
+        tokens = [re.search(rf"/{path}\?token=([\w-]+)", body) for body in bodies]
+        found = [t.group(1) for t in tokens if t]
+        assert found, f"no {path} link mailed to {address}"
+        return found[-1]
+
+
+@pytest.fixture
+def mailbox(mail_dir) -> Mailbox:
+    """Mails sent from now on in this test."""
+    return Mailbox(mail_dir)
 
 
 def free_port() -> int:
@@ -271,20 +318,21 @@ def own_redis(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def live_server(app, database_uri):
+def live_server(app, database_uri, mail_dir):
     """gunicorn with two workers serving the test database, as production runs it."""
-    with gunicorn(service_env(database_uri)) as url:
+    with gunicorn(service_env(database_uri, TEST_MAIL_FILE_PATH=str(mail_dir))) as url:
         yield url
 
 
 @pytest.fixture(scope="session")
-def celery_worker(app, database_uri):
+def celery_worker(app, database_uri, mail_dir):
     """A real Celery worker process consuming from the configured broker."""
     broker = os.environ.get("CELERY_BROKER_URL")
     if not broker:
         require_service("CELERY_BROKER_URL (a Redis broker)")
     celery_app = app.extensions["celery"]
-    with worker(service_env(database_uri, CELERY_WORKER_REAL="1"), "--pool=solo", "--loglevel=WARNING") as process:
+    env = service_env(database_uri, CELERY_WORKER_REAL="1", TEST_MAIL_FILE_PATH=str(mail_dir))
+    with worker(env, "--pool=solo", "--loglevel=WARNING") as process:
         deadline = time.monotonic() + 30
         while not celery_app.control.ping(timeout=0.5):
             if process.poll() is not None or time.monotonic() > deadline:

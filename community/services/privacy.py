@@ -10,8 +10,11 @@ from core.extensions import db
 
 
 def anonymise_member(member_id: int) -> None:
-    """Content stays (authored by "Former member"); the link between a reporter and their flags goes."""
-    db.session.execute(sa.update(PostFlag).where(PostFlag.reporter_id == member_id).values(reporter_id=None))
+    """Content stays (authored by "Former member"); the link between a reporter and their flags
+    goes, and so does what they wrote in them."""
+    db.session.execute(
+        sa.update(PostFlag).where(PostFlag.reporter_id == member_id).values(reporter_id=None, details="")
+    )
 
 
 def json_rows(columns: list, condition) -> list[dict]:

@@ -55,10 +55,12 @@ def claim(ids: list[int] | None = None) -> list[Claimed]:
 
 
 def mark_sent(row_id: int) -> None:
+    """The row is sent: it keeps its name and times for a week, not its arguments (an erasure's
+    carry the address being erased, which must not outlive the work)."""
     db.session.execute(
         sa.update(OutboxTask)
         .where(OutboxTask.id == row_id)
-        .values(sent_at=utcnow(), last_error=None)
+        .values(sent_at=utcnow(), last_error=None, args=[], kwargs={})
         .execution_options(synchronize_session=False)
     )
 

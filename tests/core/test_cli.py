@@ -26,6 +26,7 @@ def test_users_create_makes_a_member_with_roles(runner, app):
     with app.app_context():
         member = db.session.scalar(sa.select(Member).where(Member.email_normalized == "boss@example.com"))
         assert member.role_names == ["member", "admin", "sales"]
+        assert member.email_verified  # the operator vouches for the address
 
 
 def test_users_create_refuses_duplicates_and_short_passwords(runner):

@@ -35,6 +35,7 @@ def test_one_beat_schedule_runs_every_periodic_job():
     jobs = {entry["task"]: entry["schedule"] for entry in schedule.values()}
     assert jobs["core.sweep_outbox"] == 15.0
     assert isinstance(jobs["referrals.purge_old_clicks"], crontab)  # daily
+    assert isinstance(jobs["core.purge_expired_sessions"], crontab)  # daily
 
 
 def test_every_scheduled_job_is_a_registered_task(app):
