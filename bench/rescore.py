@@ -83,9 +83,9 @@ class OutOfTime(Exception):
 def profiled_advance(budget: float):
     """Time finish_rescore's advance_after_rescore and count its per-member advance_stage calls;
     stop it (the caller rolls back) once it has run `budget` seconds."""
-    from leads.services import rescore, scoring
+    from leads.services import rescore
 
-    originals = (rescore.advance_after_rescore, scoring.advance_stage)
+    originals = (rescore.advance_after_rescore, rescore.advance_stage)
     tally = {"calls": 0, "seconds": 0.0, "started": None}
 
     def advance_after(rules):
@@ -101,18 +101,18 @@ def profiled_advance(budget: float):
         tally["calls"] += 1
         return originals[1](*args, **kwargs)
 
-    rescore.advance_after_rescore, scoring.advance_stage = advance_after, advance_stage
+    rescore.advance_after_rescore, rescore.advance_stage = advance_after, advance_stage
     try:
         yield tally
     finally:
-        rescore.advance_after_rescore, scoring.advance_stage = originals
+        rescore.advance_after_rescore, rescore.advance_stage = originals
 
 
 def rescore_through_service(app, config: dict, budget: float) -> dict:
     """What leads.tasks.rescore does, phase by phase: plan, each chunk committed, finish committed."""
     from core.extensions import db
-    from leads import services
     from leads.models import ScoringJob
+    from leads.services import rescore as rescoring
     from leads.services.rules import current_rules
 
     with app.app_context():
@@ -123,17 +123,17 @@ def rescore_through_service(app, config: dict, budget: float) -> dict:
         db.session.commit()
         phases = {"finished": True}
         started = time.perf_counter()
-        chunks = services.plan_chunks(job)
+        chunks = rescoring.plan_chunks(job)
         db.session.commit()
         phases["plan"] = time.perf_counter() - started
         for low, high in chunks:
-            services.rescore_chunk(job, low, high)
+            rescoring.rescore_chunk(job, low, high)
             db.session.commit()
         phases["chunks"] = time.perf_counter() - started - phases["plan"]
         mark = time.perf_counter()
         with profiled_advance(budget) as advance:
             try:
-                services.finish_rescore(job)
+                rescoring.finish_rescore(job)
                 db.session.commit()
             except OutOfTime:
                 db.session.rollback()

@@ -29,7 +29,7 @@ def build(url: str, history: int) -> None:
 def recorder(member_id: int):
     from core.extensions import db
     from core.models import utcnow
-    from leads.services import record_activity
+    from leads.services.scoring import record_activity
 
     kinds = cycle(TYPES)
 

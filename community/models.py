@@ -7,9 +7,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.accounts.models import Member, in_list
+from core.accounts.models import Member
 from core.extensions import db
-from core.models import utcnow
+from core.models import in_list, utcnow
 
 REACTION_KINDS = ("like", "helpful", "insightful")
 FLAG_REASONS = ("spam", "abuse", "off_topic", "misinformation", "other")

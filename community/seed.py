@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from community import services
 from community.models import REACTION_KINDS
+from community.services import moderation, products, reactions, threads
 from core.models import utcnow
 
 CATEGORIES = [
@@ -43,35 +43,35 @@ THREADS = 30
 
 def seed_demo(context: dict, progress) -> None:
     rng, members = context["rng"], context["members"]
-    categories = [services.create_category(None, slug, name, description) for slug, name, description in CATEGORIES]
-    products = seed_products(rng, members)
-    threads = [seed_thread(rng, members, categories, products, n) for n in range(THREADS)]
-    pinned, locked = rng.sample(threads, 2)
-    services.set_thread_state(pinned, None, pinned=True)
-    services.set_thread_state(locked, None, locked=True)
-    reply = next(p for p in services.list_posts(threads[-1], None, limit=5, cursor=None)[0] if not p.is_opener)
-    services.flag_post(reply, next(m for m in members if m.id != reply.author_id), reason="off_topic")
-    context.update(categories=categories, threads=threads, products=products)
+    categories = [threads.create_category(None, slug, name, description) for slug, name, description in CATEGORIES]
+    catalogue = seed_products(rng, members)
+    made = [seed_thread(rng, members, categories, catalogue, n) for n in range(THREADS)]
+    pinned, locked = rng.sample(made, 2)
+    moderation.set_thread_state(pinned, None, pinned=True)
+    moderation.set_thread_state(locked, None, locked=True)
+    reply = next(p for p in threads.list_posts(made[-1], None, limit=5, cursor=None)[0] if not p.is_opener)
+    moderation.flag_post(reply, next(m for m in members if m.id != reply.author_id), reason="off_topic")
+    context.update(categories=categories, threads=made, products=catalogue)
     context.setdefault("summary", []).append(
-        f"Community: {len(categories)} categories, {len(threads)} threads, {len(products)} products."
+        f"Community: {len(categories)} categories, {len(made)} threads, {len(catalogue)} products."
     )
     progress.update(100)
 
 
 def seed_products(rng, members) -> list:
-    products = []
+    catalogue = []
     for name, description, scores in PRODUCTS:
-        product = services.create_product(name=name, description=description, url="https://brand.example/shop")
+        product = products.create_product(name=name, description=description, url="https://brand.example/shop")
         for member, score in zip(rng.sample(members, len(scores)), scores, strict=True):
-            services.recommend(product, member, score=score, body=f"{score}/10 from me: {rng.choice(REPLIES)}")
-        products.append(product)
-    return products
+            products.recommend(product, member, score=score, body=f"{score}/10 from me: {rng.choice(REPLIES)}")
+        catalogue.append(product)
+    return catalogue
 
 
-def seed_thread(rng, members, categories, products, n: int):
+def seed_thread(rng, members, categories, catalogue, n: int):
     author = rng.choice(members)
-    title = rng.choice(TITLES).format(topic=rng.choice(TOPICS), product=rng.choice(products).name)
-    thread = services.create_thread(
+    title = rng.choice(TITLES).format(topic=rng.choice(TOPICS), product=rng.choice(catalogue).name)
+    thread = threads.create_thread(
         author,
         category_id=rng.choice(categories).id,
         title=title,
@@ -82,12 +82,12 @@ def seed_thread(rng, members, categories, products, n: int):
     thread.created_at = thread.last_activity_at = thread.opening_post.created_at = started
     replies = []
     for k in range(rng.randint(1, 6)):
-        post = services.create_post(thread, rng.choice(members), body=rng.choice(REPLIES))
+        post = threads.create_post(thread, rng.choice(members), body=rng.choice(REPLIES))
         post.created_at = thread.last_activity_at = started + timedelta(hours=k + 1)
         replies.append(post)
         for fan in rng.sample(members, rng.randint(0, 5)):
             if fan.id != post.author_id:
-                services.add_reaction(post, fan, rng.choice(REACTION_KINDS))
+                reactions.add_reaction(post, fan, rng.choice(REACTION_KINDS))
     if rng.random() < 0.4:
-        services.accept_answer(thread, author, rng.choice(replies).id)
+        reactions.accept_answer(thread, author, rng.choice(replies).id)
     return thread

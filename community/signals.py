@@ -1,21 +1,18 @@
-"""Signals community sends, and the receivers it connects (imported once by the factory).
+"""Community's signal receivers (imported once by the factory): each hands over to a service.
 
 Community announces its activities through core.signals.activity_recorded (sender
-"community"); see community.services.common.record_activity.
+COMMUNITY); see community.services.common.record_activity.
 """
 
+from community.services import privacy
 from core.signals import member_erased, member_export_requested
 
 
 @member_erased.connect
 def anonymise_member_content(sender, member_id: int, **kwargs) -> None:
-    from community.services import erase_member_rows
-
-    erase_member_rows(member_id)
+    privacy.anonymise_member(member_id)
 
 
 @member_export_requested.connect
 def export_member_content(sender, member, **kwargs) -> dict:
-    from community.services import export_member_rows
-
-    return {"community": export_member_rows(member.id)}
+    return {"community": privacy.export_member(member)}

@@ -5,18 +5,17 @@ from __future__ import annotations
 import sqlalchemy as sa
 from celery import shared_task
 
+from community.services import threads
 from core.extensions import db
 
 
 @shared_task(
-    name="community.reconcile_thread_counters",
+    name=threads.RECONCILE_COUNTERS_TASK,
     autoretry_for=(sa.exc.OperationalError,),
     retry_backoff=True,
     max_retries=5,
 )
 def reconcile_thread_counters(thread_id: int) -> None:
     """Recount a thread's replies and reactions from the rows (e.g. after a reacted-to reply is deleted)."""
-    from community.services import reconcile_thread_counters as reconcile
-
-    reconcile(thread_id)
+    threads.reconcile_thread_counters(thread_id)
     db.session.commit()

@@ -4,17 +4,33 @@ from __future__ import annotations
 
 import logging
 import sys
-from importlib import import_module
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import swagger_ui_bundle
 from flask import Blueprint, Flask
 from flask.sessions import SessionInterface
 
+import core.accounts.tasks  # noqa: F401  (registers its tasks with Celery)
+import core.database  # noqa: F401  (registers the engine listeners SQLite needs)
+import core.outbox.tasks  # noqa: F401  (registers the sweep with Celery)
 from config import Config, config_for
+from core.accounts.routes import blp as accounts_blp
+from core.accounts.seed import seed_demo as seed_accounts
+from core.caller import RequestIdFilter, assign_request_id
+from core.celery import celery_init_app as bind_celery
+from core.cli import seed_demo, users_cli
+from core.errors import register_errorhandlers
+from core.extensions import api, cors, db, limiter, login_manager, migrate
+from core.health import health_bp
+from core.mail import init_mail
+from core.outbox.dispatch import start_background_runner
+from core.proxies import TrustedProxies
+from core.routing import BoundedIntConverter
+from core.schemas import ErrorSchema
+from core.security import add_link_headers, register_security
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DOMAINS = ("community", "referrals", "leads")
 
 
 def create_app(config: type[Config] | None = None, **overrides) -> Flask:
@@ -25,8 +41,10 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     check_config(app)
     configure_logging(app)
+    register_proxies(app)
     register_extensions(app)
     register_blueprints(app)
+    connect_signal_receivers()
     register_errorhandlers(app)
     celery_init_app(app)
     register_cli(app)
@@ -39,9 +57,8 @@ def create_links_app(config: type[Config] | None = None, **overrides) -> Flask:
     rate limits, CORS, OpenAPI), and on PostgreSQL an autocommit engine without
     pre-ping, so a click is one round trip. (Without pre-ping, the first click on a
     connection the database dropped gets a 503 and the pool is refreshed.)"""
-    from core.errors import register_errorhandlers as register
-    from core.extensions import db
-    from core.security import add_link_headers, assign_request_id
+    # Domains are imported only while an app is composed, so importing core never loads a domain.
+    from referrals.routes import public_bp
 
     app = Flask("peerloop-links", root_path=str(PROJECT_ROOT), static_folder=None)
     app.config.from_object(config or config_for())
@@ -53,17 +70,13 @@ def create_links_app(config: type[Config] | None = None, **overrides) -> Flask:
             "isolation_level": "AUTOCOMMIT",
             "pool_pre_ping": False,
         }
-    import core.database  # noqa: F401  (engine tuning listeners)
-
+    register_proxies(app)
     db.init_app(app)
     app.session_interface = NoSessions()
     app.before_request(assign_request_id)
     app.after_request(add_link_headers)
-    register(app)
-    for domain in DOMAINS:
-        routes = import_module(f"{domain}.routes")
-        if hasattr(routes, "public_bp"):
-            app.register_blueprint(routes.public_bp)
+    register_errorhandlers(app)
+    app.register_blueprint(public_bp)
     return app
 
 
@@ -91,13 +104,21 @@ class HotPathDispatcher:
 def check_config(app: Flask) -> None:
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is not set; refusing to start without one.")
+    site = urlsplit(app.config.get("PUBLIC_SITE_URL") or "")
+    if site.scheme not in ("http", "https") or not site.hostname:
+        raise RuntimeError("PUBLIC_SITE_URL must be the site's absolute http(s) URL; refusing to start without one.")
+    if app.config["TRUSTED_PROXY_COUNT"] < 0:
+        raise RuntimeError("TRUSTED_PROXY_COUNT must be 0 or more.")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
 
-def configure_logging(app: Flask) -> None:
-    from core.security import RequestIdFilter
+def register_proxies(app: Flask) -> None:
+    """The client address (and scheme) as the trusted proxies in front saw it (TRUSTED_PROXY_COUNT)."""
+    app.wsgi_app = TrustedProxies(app.wsgi_app, app.config)
 
+
+def configure_logging(app: Flask) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))
     handler.addFilter(RequestIdFilter())
@@ -110,15 +131,11 @@ def configure_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    import core.database  # noqa: F401  (engine tuning listeners)
-    from core.extensions import api, cors, db, limiter, login_manager, migrate
-    from core.schemas import ErrorSchema
-    from core.security import register_security
-
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     limiter.init_app(app)
+    init_mail(app)
     cors.init_app(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}}, supports_credentials=True)
     api.ERROR_SCHEMA = ErrorSchema
     api.init_app(app, spec_kwargs=spec_kwargs())
@@ -127,7 +144,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def spec_kwargs() -> dict:
-    error = {"description": "{}", "content": {"application/json": {"schema": "ErrorSchema"}}}
+    error = {"description": "{}", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     return {
         "components": {
             "securitySchemes": {
@@ -154,40 +171,52 @@ def swagger_assets_blueprint() -> Blueprint:
 
 
 def register_blueprints(app: Flask) -> None:
-    from core.accounts.routes import blp as accounts_blp
-    from core.routing import BoundedIntConverter
+    """The API's blueprints under /api/v1, and the pages outside it."""
+    # Domains are imported only while an app is composed, so importing core never loads a domain.
+    import console
+    from community.routes import blp as community_blp
+    from leads.routes import blp as leads_blp
+    from referrals.routes import blp as referrals_blp
+    from referrals.routes import document_public_links
+    from referrals.routes import public_bp as referral_links_bp
 
     app.url_map.converters["int"] = BoundedIntConverter
-    from core.extensions import api
-    from core.health import health_bp
-
     app.register_blueprint(health_bp)
-    api.register_blueprint(accounts_blp, url_prefix="/api/v1")
-    for domain in DOMAINS:
-        routes = import_module(f"{domain}.routes")
-        api.register_blueprint(routes.blp, url_prefix="/api/v1")
-        if hasattr(routes, "public_bp"):  # pages outside the API, e.g. the /r/<code> redirect
-            app.register_blueprint(routes.public_bp)
-        import_module(f"{domain}.signals")  # connects the domain's signal receivers
+    for blp in (accounts_blp, community_blp, referrals_blp, leads_blp):
+        api.register_blueprint(blp, url_prefix="/api/v1")
+    app.register_blueprint(referral_links_bp)  # /r/<code>, outside the API
+    console.init_app(app)  # the server-rendered pages under /console/
+    document_public_links(api.spec, app.url_map)
 
 
-def register_errorhandlers(app: Flask) -> None:
-    from core.errors import register_errorhandlers as register
-
-    register(app)
+def connect_signal_receivers() -> None:
+    """Each domain's signals module connects its receivers (process-wide) when it is imported."""
+    # Domains are imported only while an app is composed, so importing core never loads a domain.
+    import community.signals  # noqa: F401
+    import leads.signals  # noqa: F401
+    import referrals.signals  # noqa: F401
 
 
 def celery_init_app(app: Flask):
-    from core.celery import celery_init_app as init
+    """Celery bound to the app, every domain's tasks registered by name."""
+    # Domains are imported only while an app is composed, so importing core never loads a domain.
+    import community.tasks  # noqa: F401
+    import leads.tasks  # noqa: F401
+    import referrals.tasks  # noqa: F401
 
-    for module in ("core", *DOMAINS):
-        import_module(f"{module}.tasks")
-    return init(app)
+    celery_app = bind_celery(app)
+    app.before_request(start_background_runner)
+    return celery_app
 
 
 def register_cli(app: Flask) -> None:
-    from core.cli import seed_demo, users_cli
+    # Domains are imported only while an app is composed, so importing core never loads a domain.
+    from community.seed import seed_demo as seed_community
+    from leads.seed import seed_demo as seed_leads
+    from referrals.cli import referrals_cli
+    from referrals.seed import seed_demo as seed_referrals
 
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo)
-    app.extensions["demo_seeders"] = [import_module(f"{m}.seed").seed_demo for m in ("core.accounts", *DOMAINS)]
+    app.cli.add_command(referrals_cli)  # the click spool and the rollups
+    app.extensions["demo_seeders"] = [seed_accounts, seed_community, seed_referrals, seed_leads]

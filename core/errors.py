@@ -8,6 +8,9 @@ from flask import Flask, current_app, jsonify
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from core.caller import current_request_id
+from core.extensions import db
+
 logger = logging.getLogger(__name__)
 
 
@@ -48,8 +51,6 @@ class UnsupportedMediaType(DomainError):
 
 
 def envelope(code: int, status: str, message: str, errors: dict | None = None, headers=None):
-    from core.security import current_request_id  # security raises these errors
-
     body = {
         "code": code,
         "status": status,
@@ -78,8 +79,6 @@ def flatten_webargs_messages(messages: dict) -> dict:
 
 
 def rollback() -> None:
-    from core.extensions import db  # errors is imported by extensions' own imports
-
     db.session.rollback()
 
 

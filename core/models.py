@@ -20,6 +20,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def in_list(column: str, values: tuple[str, ...]) -> str:
+    """The SQL of a CHECK constraint that keeps a column to a fixed vocabulary."""
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
 class UTCDateTime(sa.types.TypeDecorator):
     """Timezone-aware UTC datetimes on every backend (SQLite forgets the zone)."""
 

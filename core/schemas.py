@@ -56,6 +56,13 @@ class BaseSchema(Schema):
         return data
 
 
+class Trimmed(fields.String):
+    """A string stripped of surrounding whitespace before it is validated: "   " is empty, so too short."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
 class PageArgsSchema(BaseSchema):
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
     cursor = fields.String(load_default=None, validate=validate.Length(max=500))

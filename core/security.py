@@ -1,59 +1,22 @@
-"""Request-level protections: request ids, hashed client addresses, CSRF, headers."""
+"""Request-level protections: CSRF, security headers, a request id on every response."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import logging
-import re
-import uuid
-from functools import lru_cache
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, request
 
+from core.auth import authenticated_by_token
+from core.caller import assign_request_id, current_request_id
 from core.errors import Forbidden, UnsupportedMediaType
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 DOCS_CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline'; "
     "style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'"
 )
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
-
-
-def keyed_hash(value: str, purpose: str) -> str:
-    """HMAC of a value under a key derived from SECRET_KEY, one key per purpose."""
-    return hmac.new(purpose_key(current_app.config["SECRET_KEY"], purpose), value.encode(), hashlib.sha256).hexdigest()
-
-
-@lru_cache(maxsize=64)
-def purpose_key(secret: str, purpose: str) -> bytes:
-    return hmac.new(secret.encode(), purpose.encode(), hashlib.sha256).digest()
-
-
-def hashed_remote_address() -> str:
-    """Rate-limit key: the client address, never stored in the clear."""
-    return keyed_hash(request.remote_addr or "unknown", "rate-limit")
-
-
-class RequestIdFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = current_request_id()
-        return True
-
-
-def current_request_id() -> str:
-    try:
-        return g.get("request_id", "-")
-    except RuntimeError:  # outside a request or app context
-        return "-"
-
-
-def assign_request_id() -> None:
-    incoming = request.headers.get("X-Request-ID", "")
-    g.request_id = incoming if REQUEST_ID_PATTERN.match(incoming) else uuid.uuid4().hex
+FORM_BLUEPRINTS = "form_blueprints"  # app.extensions key: blueprints that accept HTML form posts
 
 
 def allowed_origin(origin: str) -> bool:
@@ -67,18 +30,27 @@ def allowed_origin(origin: str) -> bool:
     return origin.rstrip("/") in current_app.config["CORS_ORIGINS"]
 
 
+def accept_form_posts(app: Flask, blueprint_name: str) -> None:
+    """Let one blueprint of server-rendered pages take HTML form posts (not JSON). That
+    blueprint must check a CSRF token on every write itself; the API's rules are unchanged."""
+    app.extensions.setdefault(FORM_BLUEPRINTS, set()).add(blueprint_name)
+
+
 def protect_against_csrf() -> None:
-    """Writes without an Authorization header must come from an allowed origin, as JSON.
+    """Writes not authenticated by an API token must come from an allowed origin, as JSON.
 
     SameSite=Lax already keeps the cookie off cross-site form posts; the origin
     check and the JSON-only rule close the remaining gaps (old browsers, subdomains).
-    Bearer-token and HTTP Basic requests carry no ambient credential, so they pass.
+    A request a token really authenticated carries no ambient credential, so it passes;
+    a mere Authorization header (a bogus one beside a session cookie) does not.
     """
-    if request.method in SAFE_METHODS or request.authorization is not None:
+    if request.method in SAFE_METHODS or authenticated_by_token():
         return
     origin = request.headers.get("Origin") or request.headers.get("Referer")
     if origin and not allowed_origin(origin):
         raise Forbidden("Cross-origin request refused.")
+    if request.blueprint in current_app.extensions.get(FORM_BLUEPRINTS, ()):
+        return  # server-rendered pages post HTML forms; the blueprint checks their CSRF token
     if request.content_length and not request.is_json:
         raise UnsupportedMediaType("Request bodies must be JSON (Content-Type: application/json).")
 
@@ -91,7 +63,7 @@ def add_security_headers(response):
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     is_docs = request.path.startswith("/api/docs")
     response.headers.setdefault("Content-Security-Policy", DOCS_CSP if is_docs else API_CSP)
-    if current_app.config.get("SESSION_COOKIE_SECURE"):
+    if current_app.config["SESSION_COOKIE_SECURE"]:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response
 

@@ -1,53 +1,50 @@
-"""Background work of the accounts core, and enqueueing that waits for the commit."""
+"""Enqueueing that waits for the commit: the one seam between a transaction and the task queue.
+
+Services name the task they want (its registered name, a constant of the service) and never
+import a tasks module, so tasks can import services without an import circle.
+"""
 
 from __future__ import annotations
 
-import logging
-
 import sqlalchemy as sa
-from celery import shared_task
 from flask import current_app
 from sqlalchemy.orm import Session
 
 from core.extensions import db
-from core.models import utcnow
-from core.signals import member_erased
+from core.outbox import services as outbox
+from core.outbox.dispatch import hand_over
 
-logger = logging.getLogger(__name__)
-PENDING_KEY = "peerloop_pending_tasks"
+PENDING_KEY = "peerloop_outbox_rows"
+COMMITTED_KEY = "peerloop_outbox_ids"
 
 
-def enqueue_after_commit(task, *args, **kwargs) -> None:
-    """Send `task` only once the current transaction commits; drop it on rollback.
+def enqueue_after_commit(task_name: str, *args, **kwargs) -> None:
+    """Run the task registered as `task_name` once the current transaction commits; never on
+    rollback. It is an outbox row written in this transaction, so the work is saved with the data
+    it concerns even when the broker is down; it is sent after the commit, and swept up later if
+    that fails. Arguments must be JSON-able (ids, not objects); tasks must be safe to run twice."""
+    row = outbox.add_task(task_name, args, kwargs)
+    db.session().info.setdefault(PENDING_KEY, []).append(row)
 
-    A worker (or the in-process eager mode) must never see ids the database
-    has not committed yet.
-    """
-    db.session().info.setdefault(PENDING_KEY, []).append((task, args, kwargs))
+
+@sa.event.listens_for(Session, "before_commit")
+def number_outbox_rows(session: Session) -> None:
+    rows = session.info.pop(PENDING_KEY, None)
+    if rows:
+        session.flush()  # the ids, known now: after the commit the session may not query
+        session.info.setdefault(COMMITTED_KEY, []).extend(row.id for row in rows if row in session)
 
 
 @sa.event.listens_for(Session, "after_commit")
-def send_pending_tasks(session: Session) -> None:
-    for task, args, kwargs in session.info.pop(PENDING_KEY, []):
-        task.apply_async(args=args, kwargs=kwargs)
+def send_outbox_rows(session: Session) -> None:
+    row_ids = session.info.pop(COMMITTED_KEY, None)
+    if row_ids:
+        hand_over(current_app._get_current_object(), row_ids)
 
 
 @sa.event.listens_for(Session, "after_rollback")
-def drop_pending_tasks(session: Session) -> None:
+def forget_outbox_rows(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: its rows left the session, the others still commit (see above)
     session.info.pop(PENDING_KEY, None)
-
-
-@shared_task(
-    name="core.erase_member_content", autoretry_for=(sa.exc.OperationalError,), retry_backoff=True, max_retries=5
-)
-def erase_member_content(member_id: int) -> None:
-    """Let every domain anonymise what it holds about an erased member (may be many rows)."""
-    from core.accounts.models import Member
-
-    member = db.session.get(Member, member_id)
-    if member is None or member.content_erased_at is not None:
-        return  # unknown or already done: safe to run twice
-    member_erased.send(current_app._get_current_object(), member_id=member_id)
-    member.content_erased_at = utcnow()
-    db.session.commit()
-    logger.info("erased content of member %s", member_id)
+    session.info.pop(COMMITTED_KEY, None)

@@ -13,6 +13,7 @@ from core.models import TimestampMixin, utcnow
 
 LEAD_STAGES = ("mql", "sal", "sql", "won", "lost", "disqualified")
 MEMBER_STAGES = ("member", "engaged", "lead")
+WEBHOOK_EVENTS = ("lead.qualified", "lead.status_changed")
 
 
 class Activity(db.Model):

@@ -10,8 +10,7 @@ from core.accounts.services import find_member_by_email
 from core.extensions import db
 from core.models import utcnow
 from leads.models import LEAD_STAGES, Lead
-from leads.services import current_rules, ingest_events, record_activity
-from leads.services.sales import change_stage
+from leads.services import ingestion, rules, sales, scoring
 
 WEB_EVENTS = ("page_viewed", "page_viewed", "pricing_viewed", "demo_requested")
 PROSPECTS = [
@@ -23,7 +22,7 @@ PROSPECTS = [
 
 def seed_demo(context: dict, progress) -> None:
     rng = context["rng"]
-    current_rules()  # the default rules, in force from the start
+    rules.current_rules()  # the default rules, in force from the start
     members = [m for m in context["members"] if m.member_type != "employee"]
     now = utcnow()
     for n, member in enumerate(members):
@@ -32,8 +31,10 @@ def seed_demo(context: dict, progress) -> None:
             if kind == "demo_requested" and n % 4:
                 continue  # a quarter of the crowd asks for a demo
             occurred = now - timedelta(days=rng.uniform(0, 90))
-            record_activity(member.id, kind, occurred, source="events", message_id=f"demo-{member.id}-{rng.random()}")
-    ingest_events(segment_batch(now), "segment")
+            scoring.record_activity(
+                member.id, kind, occurred, source="events", message_id=f"demo-{member.id}-{rng.random()}"
+            )
+    ingestion.ingest_events(segment_batch(now), "segment")
     spread_stages(context)
     progress.update(100)
     leads = db.session.scalar(sa.select(sa.func.count(Lead.id)))
@@ -64,6 +65,6 @@ def spread_stages(context: dict) -> None:
         if stage != "mql":
             lead.owner_id = sellers[n % len(sellers)].id
             lead.claimed_at = utcnow()
-            change_stage(lead, stage)
+            sales.change_stage(lead, stage)
     if find_member_by_email(PROSPECTS[0][0]) is None:
         raise RuntimeError("the demo's Segment identify did not create its prospect")

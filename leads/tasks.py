@@ -6,10 +6,11 @@ import logging
 
 import sqlalchemy as sa
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 
 from core.extensions import db
-from leads import services
-from leads.services.rescore import fail_rescore
+from leads.services import rescore as rescoring
+from leads.services import webhooks
 
 logger = logging.getLogger(__name__)
 MAX_DELIVERY_RETRIES = 8
@@ -17,21 +18,21 @@ RETRY_BASE_SECONDS = 2
 RETRY_MAX_SECONDS = 3600
 
 
-@shared_task(name="leads.rescore", autoretry_for=(sa.exc.OperationalError,), retry_backoff=True, max_retries=3)
+@shared_task(name=rescoring.RESCORE_TASK, autoretry_for=(sa.exc.OperationalError,), retry_backoff=True, max_retries=3)
 def rescore(job_id: int) -> None:
     """Recompute every score under the job's rules, chunk by chunk, then swap them in at once."""
-    job = services.get_job(job_id)
+    job = rescoring.get_job(job_id)
     if job.status in ("succeeded", "superseded"):
         return  # ran already: safe to run twice
     try:
-        for low, high in services.plan_chunks(job):
-            services.rescore_chunk(job, low, high)
+        for low, high in rescoring.plan_chunks(job):
+            rescoring.rescore_chunk(job, low, high)
             db.session.commit()  # progress visible to GET /leads/scoring/jobs/<id>
-        services.finish_rescore(job)
+        rescoring.finish_rescore(job)
         db.session.commit()
     except sa.exc.SQLAlchemyError as error:
         db.session.rollback()
-        fail_rescore(job_id, error.__class__.__name__)
+        rescoring.fail_rescore(job_id, error.__class__.__name__)
         db.session.commit()
         raise
 
@@ -40,11 +41,20 @@ def backoff(retries: int) -> int:
     return min(RETRY_BASE_SECONDS * 2**retries, RETRY_MAX_SECONDS)
 
 
-@shared_task(bind=True, name="leads.deliver_webhook", max_retries=MAX_DELIVERY_RETRIES)
+@shared_task(bind=True, name=webhooks.DELIVER_WEBHOOK_TASK, max_retries=MAX_DELIVERY_RETRIES)
 def deliver_webhook(self, delivery_id: int) -> None:
-    """One signed POST; on failure retried with exponential backoff (in-process mode: once, replayable)."""
+    """One signed POST; on failure retried with exponential backoff (in-process mode: once, replayable).
+    Its queue and time limits are set in config (task_routes, task_annotations)."""
     final = self.request.is_eager or self.request.retries >= MAX_DELIVERY_RETRIES
-    done = services.attempt_delivery(delivery_id, final=final)
+    outgoing = webhooks.prepare_delivery(delivery_id)
+    db.session.commit()  # no transaction (on SQLite, the write lock) held while a receiver answers
+    if outgoing is None:
+        return
+    try:
+        outcome = webhooks.send_delivery(outgoing)
+    except SoftTimeLimitExceeded as exc:  # past the attempt's own deadline, e.g. a resolver that hangs
+        outcome = webhooks.Outcome(None, webhooks.describe(exc), 0)
+    done = webhooks.record_attempt(delivery_id, outcome, final=final)
     db.session.commit()
     if not done:
         raise self.retry(countdown=backoff(self.request.retries))

@@ -7,11 +7,13 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.accounts.models import Member, in_list
+from core.accounts.models import Member
 from core.extensions import db
-from core.models import utcnow
+from core.models import in_list, utcnow
 
 MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position_based")
+# What attribution reports group by; rollups also keep "all" (every click under one key) for the funnel and K-factor.
+GROUPS = ("referrer", "campaign", "utm_source", "utm_medium", "channel")
 CONVERSION_KINDS = ("signup", "engaged", "lead", "customer")
 CHANNELS = ("link", "campaign", "share", "code")
 UA_CLASSES = ("browser", "bot", "unknown")
@@ -21,8 +23,6 @@ REWARD_SIDES = ("referrer", "referee")
 CREDIT_UNIT = 1_000_000
 # Attribution windows (days) that credit is stored for, up to REFERRAL_WINDOW_DAYS (which is always one).
 STANDARD_WINDOWS = (7, 14, 30, 60, 90)
-# What reports group by; rollups also keep "all" (every click under one key) for the funnel and K-factor.
-GROUPS = ("referrer", "campaign", "utm_source", "utm_medium", "channel")
 # The prev_day of a visitor's first day with a key: earlier than any date a report can ask for.
 NO_DAY = date(1, 1, 1)
 # Rollup rows cover a day (span 1) or an ISO week from its Monday (span 7): a long range reads weeks.

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from core.caller import keyed_hash
 from core.extensions import db
 from core.models import utcnow
-from core.security import keyed_hash
 from referrals.models import Campaign, RewardRule
-from referrals.services import attribute_signup, record_conversion
+from referrals.services import conversions
 from referrals.services.click_store import store_clicks
 from referrals.services.links import site_url
 
@@ -136,8 +136,8 @@ def seed_referred_signup(rng, member, advocates, campaigns, addresses) -> None:
     ]
     store_clicks(db.session.connection(), rows)
     member.created_at = signed_up
-    attribute_signup(member, visitor_id=visitor_id, ip_hash=rng.choice(addresses), at=signed_up)
+    conversions.attribute_signup(member, visitor_id=visitor_id, ip_hash=rng.choice(addresses), at=signed_up)
     for kind, chance, days in (("engaged", 0.7, 2), ("lead", 0.4, 9), ("customer", 0.2, 20)):
         if rng.random() >= chance:
             break
-        record_conversion(member.id, kind, min(signed_up + timedelta(days=days), utcnow()))
+        conversions.record_conversion(member.id, kind, min(signed_up + timedelta(days=days), utcnow()))

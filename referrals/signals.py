@@ -1,22 +1,19 @@
-"""Signals referrals sends, and the receivers it connects (imported once by the factory).
+"""Referrals' signal receivers (imported once by the factory): each hands over to a service.
 
-Referrals sends core.signals.activity_recorded (sender "referrals", activity_type
-"referral_signup") to the referrer when someone they referred signs up.
+Referrals sends core.signals.activity_recorded (sender REFERRALS, activity_type
+REFERRAL_SIGNUP) to the referrer when someone they referred signs up.
 """
 
-from flask import has_request_context, request
-
-from core.security import keyed_hash
-from core.signals import activity_recorded, member_erased, member_export_requested, member_signed_up
-from referrals.services import attribute_signup, privacy, rewards
+from core.signals import COMMUNITY, activity_recorded, member_erased, member_export_requested, member_signed_up
+from referrals.services import conversions, privacy, rewards
 
 
 @member_signed_up.connect
-def attribute_new_member(sender, member, referral_code=None, visitor_id=None, **extra):
+def attribute_new_member(sender, member, referral_code=None, visitor_id=None, client_address=None, **extra):
     """A signup from a visitor with clicks, or with an explicit code, is a referral conversion."""
-    address = request.remote_addr if has_request_context() else None
-    ip_hash = keyed_hash(address, "click-ip") if address else None
-    attribute_signup(member, referral_code=referral_code, visitor_id=visitor_id, ip_hash=ip_hash)
+    conversions.attribute_new_member(
+        member, referral_code=referral_code, visitor_id=visitor_id, client_address=client_address
+    )
 
 
 @member_erased.connect
@@ -29,8 +26,6 @@ def export_referral_data(sender, member, **extra):
     return {"referrals": privacy.export_member(member)}
 
 
-@activity_recorded.connect_via("community")
+@activity_recorded.connect_via(COMMUNITY)
 def reward_first_post(sender, member_id, activity_type, occurred_at, **extra):
-    """A referred member's first thread or post can trigger a reward rule."""
-    if activity_type in rewards.FIRST_POST_ACTIVITIES:
-        rewards.grant_first_post_rewards(member_id, occurred_at)
+    rewards.grant_for_activity(member_id, activity_type, occurred_at)

@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 def purge_old_clicks() -> int:
     """Delete clicks older than REFERRAL_CLICK_RETENTION_DAYS (idempotent: run it daily, or twice)."""
     # Never shorter than the attribution window: signups still to come need those clicks.
-    days = max(int(current_app.config.get("REFERRAL_CLICK_RETENTION_DAYS", 400)), window_days() + 1)
+    days = max(current_app.config["REFERRAL_CLICK_RETENTION_DAYS"], window_days() + 1)
     deleted = privacy.purge_clicks(before=utcnow() - timedelta(days=days))
     db.session.commit()
     logger.info("purged %s referral clicks older than %s days", deleted, days)

@@ -4,8 +4,8 @@ from flask import current_app
 from flask_login import current_user
 
 from core.auth import Blueprint
+from core.caller import hashed_remote_address
 from core.extensions import limiter
-from core.security import hashed_remote_address
 
 blp = Blueprint(
     "community",
@@ -26,11 +26,11 @@ def member_key() -> str:
 
 
 def post_limit() -> str:
-    return current_app.config.get("RATELIMIT_POST", "30 per minute")
+    return current_app.config["RATELIMIT_POST"]
 
 
 def flag_limit() -> str:
-    return current_app.config.get("RATELIMIT_FLAG", "20 per hour")
+    return current_app.config["RATELIMIT_FLAG"]
 
 
 # Threads and replies share one budget per member.

@@ -1,13 +1,14 @@
 """Public profiles, the leaderboard and search."""
 
-from community import services
-from community.routes.common import blp, responds
-from community.schemas import (
+from community.routes.common import blp, responds, viewer
+from community.schemas.members import (
     ContentSearchArgsSchema,
     ContentSearchHitSchema,
     PublicProfileSchema,
     ReputationEntrySchema,
 )
+from community.services import profiles
+from community.services import search as content_search
 from core.pagination import page, page_schema
 from core.schemas import PageArgsSchema
 
@@ -17,7 +18,7 @@ from core.schemas import PageArgsSchema
 @responds(404)
 def get_profile(member_id):
     """A member's public profile with reputation"""
-    return services.public_profile(member_id)
+    return profiles.public_profile(member_id, viewer())
 
 
 @blp.route("/leaderboard", methods=["GET"])
@@ -25,7 +26,7 @@ def get_profile(member_id):
 @blp.response(200, page_schema(ReputationEntrySchema))
 def leaderboard(args):
     """Members by reputation"""
-    return page(*services.leaderboard(**args))
+    return page(*profiles.leaderboard(**args))
 
 
 @blp.route("/search", methods=["GET"])
@@ -33,4 +34,4 @@ def leaderboard(args):
 @blp.response(200, page_schema(ContentSearchHitSchema))
 def search(args):
     """Search thread titles and post bodies, best match first"""
-    return page(*services.search(**args))
+    return page(*content_search.search(**args))

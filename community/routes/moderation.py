@@ -2,9 +2,10 @@
 
 from flask_login import current_user
 
-from community import services
 from community.routes.common import blp, flagging_limit, responds
-from community.schemas import BanSchema, PostFlagListArgsSchema, PostFlagSchema, PostSchema, ThreadSchema
+from community.schemas.moderation import BanSchema, PostFlagListArgsSchema, PostFlagSchema
+from community.schemas.threads import PostSchema, ThreadSchema
+from community.services import moderation, threads
 from core.extensions import db
 from core.pagination import page, page_schema
 
@@ -24,7 +25,7 @@ THREAD_STATES = {
 @responds(404, 409, 429)
 def flag_post(data, post_id):
     """Flag a post for the moderators"""
-    flag = services.flag_post(services.get_post(post_id, current_user), current_user, **data)
+    flag = moderation.flag_post(threads.get_post(post_id, current_user), current_user, **data)
     db.session.commit()
     return flag
 
@@ -35,7 +36,7 @@ def flag_post(data, post_id):
 @blp.response(200, page_schema(PostFlagSchema))
 def list_flags(args):
     """The moderation queue (open flags, oldest first)"""
-    return page(*services.list_flags(current_user, **args))
+    return page(*moderation.list_flags(current_user, **args))
 
 
 @blp.route("/moderation/flags/<int:flag_id>/dismiss", methods=["POST"])
@@ -44,7 +45,7 @@ def list_flags(args):
 @responds(404, 409)
 def dismiss_flag(flag_id):
     """Close a flag without acting on the post"""
-    flag = services.dismiss_flag(services.get_flag(flag_id), current_user)
+    flag = moderation.dismiss_flag(moderation.get_flag(flag_id), current_user)
     db.session.commit()
     return flag
 
@@ -55,7 +56,7 @@ def dismiss_flag(flag_id):
 @responds(404)
 def set_post_visibility(post_id, action):
     """Hide a post from everyone but moderators (hide), or show it again (unhide)"""
-    post = services.set_post_hidden(services.get_any_post(post_id), current_user, action == "hide")
+    post = moderation.set_post_hidden(moderation.get_any_post(post_id), current_user, action == "hide")
     db.session.commit()
     return post
 
@@ -66,7 +67,7 @@ def set_post_visibility(post_id, action):
 @responds(404)
 def set_thread_state(thread_id, action):
     """Lock a thread against replies (lock, unlock), or pin it to the top of lists (pin, unpin)"""
-    thread = services.set_thread_state(services.get_any_thread(thread_id), current_user, **THREAD_STATES[action])
+    thread = moderation.set_thread_state(moderation.get_any_thread(thread_id), current_user, **THREAD_STATES[action])
     db.session.commit()
     return thread
 
@@ -77,6 +78,6 @@ def set_thread_state(thread_id, action):
 @responds(404)
 def set_member_ban(member_id, action):
     """Ban a member from posting, replying, reacting, recommending and flagging (ban), or lift it (unban)"""
-    member = services.set_member_banned(member_id, current_user, action == "ban")
+    member = moderation.set_member_banned(member_id, current_user, action == "ban")
     db.session.commit()
     return member

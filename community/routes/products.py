@@ -2,16 +2,16 @@
 
 from flask_login import current_user
 
-from community import services
 from community.routes.common import blp, responds
-from community.schemas import (
+from community.schemas.products import (
     NpsSchema,
     ProductListArgsSchema,
     ProductSchema,
     ProductUpdateSchema,
     RecommendationSchema,
-    ShareLinkSchema,
 )
+from community.schemas.threads import ShareLinkSchema
+from community.services import products
 from core.extensions import db
 from core.pagination import page, page_schema
 from core.schemas import PageArgsSchema
@@ -22,7 +22,7 @@ from core.schemas import PageArgsSchema
 @blp.response(200, page_schema(ProductSchema))
 def list_products(args):
     """The brand's products"""
-    return page(*services.list_products(**args))
+    return page(*products.list_products(**args))
 
 
 @blp.route("/products", methods=["POST"])
@@ -32,7 +32,7 @@ def list_products(args):
 @responds(409)
 def create_product(data):
     """Add a product to the catalogue"""
-    product = services.create_product(**data)
+    product = products.create_product(**data)
     db.session.commit()
     return product
 
@@ -42,7 +42,7 @@ def create_product(data):
 @responds(404)
 def get_product(product_id):
     """One product"""
-    return services.get_product(product_id)
+    return products.get_product(product_id)
 
 
 @blp.route("/products/<int:product_id>", methods=["PATCH"])
@@ -52,7 +52,7 @@ def get_product(product_id):
 @responds(404, 409)
 def update_product(changes, product_id):
     """Change a product"""
-    product = services.update_product(services.get_product(product_id), changes)
+    product = products.update_product(products.get_product(product_id), changes)
     db.session.commit()
     return product
 
@@ -63,7 +63,7 @@ def update_product(changes, product_id):
 @responds(404)
 def list_recommendations(args, product_id):
     """Peer recommendations of a product, newest first"""
-    return page(*services.list_recommendations(services.get_product(product_id), **args))
+    return page(*products.list_recommendations(products.get_product(product_id), **args))
 
 
 @blp.route("/products/<int:product_id>/recommendations", methods=["POST"])
@@ -73,7 +73,7 @@ def list_recommendations(args, product_id):
 @responds(404, 409)
 def recommend(data, product_id):
     """Recommend a product (score 0-10); posting again updates your recommendation"""
-    recommendation = services.recommend(services.get_product(product_id), current_user, **data)
+    recommendation = products.recommend(products.get_product(product_id), current_user, **data)
     db.session.commit()
     return recommendation
 
@@ -83,7 +83,7 @@ def recommend(data, product_id):
 @responds(404)
 def product_nps(product_id):
     """Net Promoter Score of a product from its recommendations"""
-    return services.nps(services.get_product(product_id))
+    return products.nps(products.get_product(product_id))
 
 
 @blp.route("/recommendations/<int:recommendation_id>/endorse", methods=["POST"])
@@ -92,7 +92,7 @@ def product_nps(product_id):
 @responds(404)
 def endorse(recommendation_id):
     """Endorse someone's recommendation; idempotent"""
-    recommendation = services.endorse(services.get_recommendation(recommendation_id), current_user)
+    recommendation = products.endorse(products.get_recommendation(recommendation_id), current_user)
     db.session.commit()
     return recommendation
 
@@ -103,6 +103,6 @@ def endorse(recommendation_id):
 @responds(404)
 def share_recommendation(recommendation_id):
     """A share link for a recommendation, carrying your referral code"""
-    link = services.share_recommendation(services.get_recommendation(recommendation_id), current_user)
+    link = products.share_recommendation(products.get_recommendation(recommendation_id), current_user)
     db.session.commit()
     return link

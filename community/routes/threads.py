@@ -2,9 +2,8 @@
 
 from flask_login import current_user
 
-from community import services
 from community.routes.common import blp, posting_limit, responds, viewer
-from community.schemas import (
+from community.schemas.threads import (
     AcceptSchema,
     CategorySchema,
     PostSchema,
@@ -14,6 +13,7 @@ from community.schemas import (
     ThreadSchema,
     ThreadUpdateSchema,
 )
+from community.services import reactions, threads
 from core.extensions import db
 from core.pagination import page, page_schema
 from core.schemas import PageArgsSchema
@@ -24,7 +24,7 @@ from core.schemas import PageArgsSchema
 @blp.response(200, page_schema(CategorySchema))
 def list_categories(args):
     """Categories (spaces) of the community"""
-    return page(*services.list_categories(**args))
+    return page(*threads.list_categories(**args))
 
 
 @blp.route("/categories", methods=["POST"])
@@ -34,7 +34,7 @@ def list_categories(args):
 @responds(409)
 def create_category(data):
     """Create a category"""
-    category = services.create_category(current_user, **data)
+    category = threads.create_category(current_user, **data)
     db.session.commit()
     return category
 
@@ -44,7 +44,7 @@ def create_category(data):
 @blp.response(200, page_schema(ThreadSchema))
 def list_threads(args):
     """Threads, pinned first, by latest, most active or top"""
-    return page(*services.list_threads(viewer(), **args))
+    return page(*threads.list_threads(viewer(), **args))
 
 
 @blp.route("/threads", methods=["POST"])
@@ -55,7 +55,7 @@ def list_threads(args):
 @responds(429)
 def create_thread(data):
     """Start a thread (Markdown body)"""
-    thread = services.create_thread(current_user, **data)
+    thread = threads.create_thread(current_user, **data)
     db.session.commit()
     return thread
 
@@ -65,7 +65,7 @@ def create_thread(data):
 @responds(404)
 def get_thread(thread_id):
     """One thread"""
-    return services.get_thread(thread_id, viewer())
+    return threads.get_thread(thread_id, viewer())
 
 
 @blp.route("/threads/<int:thread_id>", methods=["PATCH"])
@@ -75,7 +75,7 @@ def get_thread(thread_id):
 @responds(404)
 def update_thread(changes, thread_id):
     """Edit a thread (its author or a moderator)"""
-    thread = services.update_thread(services.get_thread(thread_id, current_user), current_user, changes)
+    thread = threads.update_thread(threads.get_thread(thread_id, current_user), current_user, changes)
     db.session.commit()
     return thread
 
@@ -86,7 +86,7 @@ def update_thread(changes, thread_id):
 @responds(404)
 def delete_thread(thread_id):
     """Delete a thread (soft; its author or a moderator)"""
-    services.delete_thread(services.get_thread(thread_id, current_user), current_user)
+    threads.delete_thread(threads.get_thread(thread_id, current_user), current_user)
     db.session.commit()
 
 
@@ -96,7 +96,7 @@ def delete_thread(thread_id):
 @responds(404)
 def list_posts(args, thread_id):
     """A thread's posts, opening post first"""
-    return page(*services.list_posts(services.get_thread(thread_id, viewer()), viewer(), **args))
+    return page(*threads.list_posts(threads.get_thread(thread_id, viewer()), viewer(), **args))
 
 
 @blp.route("/threads/<int:thread_id>/posts", methods=["POST"])
@@ -107,7 +107,7 @@ def list_posts(args, thread_id):
 @responds(404, 429)
 def create_post(data, thread_id):
     """Reply in a thread, optionally to another reply"""
-    post = services.create_post(services.get_thread(thread_id, current_user), current_user, **data)
+    post = threads.create_post(threads.get_thread(thread_id, current_user), current_user, **data)
     db.session.commit()
     return post
 
@@ -119,7 +119,7 @@ def create_post(data, thread_id):
 @responds(404)
 def update_post(data, post_id):
     """Edit a post (its author or a moderator)"""
-    post = services.update_post(services.get_post(post_id, current_user), current_user, data["body"])
+    post = threads.update_post(threads.get_post(post_id, current_user), current_user, data["body"])
     db.session.commit()
     return post
 
@@ -130,7 +130,7 @@ def update_post(data, post_id):
 @responds(404)
 def delete_post(post_id):
     """Delete a reply (soft; its author or a moderator)"""
-    services.delete_post(services.get_post(post_id, current_user), current_user)
+    threads.delete_post(threads.get_post(post_id, current_user), current_user)
     db.session.commit()
 
 
@@ -140,7 +140,7 @@ def delete_post(post_id):
 @responds(404)
 def add_reaction(post_id, kind):
     """React to a post (like, helpful, insightful); idempotent"""
-    post = services.add_reaction(services.get_post(post_id, current_user), current_user, kind)
+    post = reactions.add_reaction(threads.get_post(post_id, current_user), current_user, kind)
     db.session.commit()
     return post
 
@@ -151,7 +151,7 @@ def add_reaction(post_id, kind):
 @responds(404)
 def remove_reaction(post_id, kind):
     """Take a reaction back; idempotent"""
-    post = services.remove_reaction(services.get_post(post_id, current_user), current_user, kind)
+    post = reactions.remove_reaction(threads.get_post(post_id, current_user), current_user, kind)
     db.session.commit()
     return post
 
@@ -163,7 +163,7 @@ def remove_reaction(post_id, kind):
 @responds(404)
 def accept_answer(data, thread_id):
     """Mark a reply as the accepted answer (thread author or moderator)"""
-    thread = services.accept_answer(services.get_thread(thread_id, current_user), current_user, data["post_id"])
+    thread = reactions.accept_answer(threads.get_thread(thread_id, current_user), current_user, data["post_id"])
     db.session.commit()
     return thread
 
@@ -174,6 +174,6 @@ def accept_answer(data, thread_id):
 @responds(404)
 def share_thread(thread_id):
     """A share link for a thread, carrying your referral code"""
-    link = services.share_thread(services.get_thread(thread_id, current_user), current_user)
+    link = threads.share_thread(threads.get_thread(thread_id, current_user), current_user)
     db.session.commit()
     return link

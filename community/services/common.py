@@ -3,32 +3,25 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from community.models import CommunityProfile
 from core.accounts import services as accounts
 from core.accounts.models import Member
 from core.auth import has_role
+from core.database import upsert_statement
 from core.errors import Forbidden, NotFound
 from core.extensions import db
 from core.models import utcnow
-from core.signals import activity_recorded
+from core.routing import MAX_ID
+from core.signals import COMMUNITY, activity_recorded
 
-# Ids are 32-bit integers in the schema; a larger id in a URL or body is simply not found
-# (the database would otherwise raise an overflow error that the app answers with a 500).
-MAX_ID = 2**31 - 1
 BANNED_MESSAGE = "Your account is banned: you cannot post, reply, edit, react, recommend, share or flag."
 BANNED_MODERATOR_MESSAGE = "Your account is banned: you cannot moderate."
 
 
-def dialect_insert(table: sa.Table):
-    """INSERT with ON CONFLICT support on the two backends Peerloop runs on."""
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    return insert(table)
-
-
 def get_row(model, row_id: int):
-    """db.session.get for an id that came from a request: None when absent or out of range."""
+    """db.session.get for an id that came from a request: None when absent or out of range (a
+    larger id would make the database raise an overflow error, answered with a 500)."""
     return db.session.get(model, row_id) if 1 <= row_id <= MAX_ID else None
 
 
@@ -67,7 +60,7 @@ def ensure_author_or_moderator(author_id: int, actor: Member) -> None:
 def record_activity(member_id: int, activity_type: str, subject_type: str, subject_id: int, **properties) -> None:
     """Announce an activity inside the caller's transaction (leads writes its row in the same session)."""
     activity_recorded.send(
-        "community",
+        COMMUNITY,
         member_id=member_id,
         activity_type=activity_type,
         occurred_at=utcnow(),
@@ -80,7 +73,7 @@ def record_activity(member_id: int, activity_type: str, subject_type: str, subje
 def bump_profile(member_id: int, **deltas: int) -> None:
     """Add `deltas` to a member's community counters in one upsert (exact under concurrency)."""
     table = CommunityProfile.__table__
-    stmt = dialect_insert(table).values(member_id=member_id, **deltas)
+    stmt = upsert_statement(table).values(member_id=member_id, **deltas)
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.member_id], set_={name: table.c[name] + stmt.excluded[name] for name in deltas}
     )

@@ -6,15 +6,17 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 
-from community.markdown import render_markdown
 from community.models import Endorsement, Product, Recommendation
-from community.services.common import dialect_insert, ensure_can_contribute, get_row, increment, record_activity
+from community.services.common import ensure_can_contribute, get_row, increment, record_activity
+from community.services.markdown import render_markdown
 from community.services.threads import share
 from core.accounts.models import Member
+from core.database import upsert_statement
 from core.errors import Conflict, Forbidden, NotFound
 from core.extensions import db
 from core.models import utcnow
 from core.pagination import paginate
+from core.signals import RECOMMENDATION_ENDORSED, RECOMMENDATION_MADE
 
 
 def product_names(product_ids: list[int]) -> dict[int, str]:
@@ -74,7 +76,7 @@ def recommend(product: Product, member: Member, *, score: int, body: str) -> Rec
     table = Recommendation.__table__
     content = {"score": score, "body": body, "body_html": html, "updated_at": now}
     stmt = (
-        dialect_insert(table)
+        upsert_statement(table)
         .values(product_id=product.id, member_id=member.id, created_at=now, endorsement_count=0, **content)
         .on_conflict_do_nothing(index_elements=[table.c.product_id, table.c.member_id])
         .returning(table.c.id)
@@ -82,7 +84,7 @@ def recommend(product: Product, member: Member, *, score: int, body: str) -> Rec
     created = db.session.execute(stmt).scalar() is not None
     mine = (table.c.product_id == product.id) & (table.c.member_id == member.id)
     if created:
-        record_activity(member.id, "recommendation_made", "product", product.id, score=score)
+        record_activity(member.id, RECOMMENDATION_MADE, "product", product.id, score=score)
     else:
         db.session.execute(sa.update(table).where(mine).values(**content))
     return db.session.scalars(sa.select(Recommendation).where(mine).execution_options(populate_existing=True)).one()
@@ -107,7 +109,7 @@ def endorse(recommendation: Recommendation, member: Member) -> Recommendation:
         raise Forbidden("You cannot endorse your own recommendation.")
     table = Endorsement.__table__
     stmt = (
-        dialect_insert(table)
+        upsert_statement(table)
         .values(recommendation_id=recommendation.id, member_id=member.id, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=[table.c.recommendation_id, table.c.member_id])
         .returning(table.c.member_id)
@@ -116,7 +118,7 @@ def endorse(recommendation: Recommendation, member: Member) -> Recommendation:
         increment(Recommendation, recommendation.id, endorsement_count=1)
         record_activity(
             member.id,
-            "recommendation_endorsed",
+            RECOMMENDATION_ENDORSED,
             "recommendation",
             recommendation.id,
             product_id=recommendation.product_id,

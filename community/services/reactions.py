@@ -7,7 +7,6 @@ import sqlalchemy as sa
 from community.models import REACTION_KINDS, Post, PostReaction, Thread
 from community.services.common import (
     bump_profile,
-    dialect_insert,
     ensure_can_contribute,
     get_row,
     increment,
@@ -15,9 +14,11 @@ from community.services.common import (
     record_activity,
 )
 from core.accounts.models import Member
+from core.database import upsert_statement
 from core.errors import Forbidden, ValidationFailed
 from core.extensions import db
 from core.models import utcnow
+from core.signals import ANSWER_ACCEPTED, REACTION_GIVEN, REACTION_RECEIVED
 
 # Reputation points (also in docs/community.md).
 REACTION_POINTS = {"like": 1, "helpful": 3, "insightful": 2}
@@ -35,15 +36,15 @@ def add_reaction(post: Post, member: Member, kind: str) -> Post:
         raise Forbidden("You cannot react to your own post.")
     table = PostReaction.__table__
     stmt = (
-        dialect_insert(table)
+        upsert_statement(table)
         .values(post_id=post.id, member_id=member.id, kind=kind)
         .on_conflict_do_nothing(index_elements=[table.c.post_id, table.c.member_id, table.c.kind])
         .returning(table.c.id)
     )
     if db.session.execute(stmt).scalar() is not None:
         apply_reaction(post, member.id, kind, +1)
-        record_activity(member.id, "reaction_given", "post", post.id, kind=kind, thread_id=post.thread_id)
-        record_activity(post.author_id, "reaction_received", "post", post.id, kind=kind, from_member_id=member.id)
+        record_activity(member.id, REACTION_GIVEN, "post", post.id, kind=kind, thread_id=post.thread_id)
+        record_activity(post.author_id, REACTION_RECEIVED, "post", post.id, kind=kind, from_member_id=member.id)
     elif set_reaction_removed(post, member, kind, removed=False):
         apply_reaction(post, member.id, kind, +1)
     return post
@@ -102,7 +103,7 @@ def accept_answer(thread: Thread, actor: Member, post_id: int) -> Thread:
     if earns_acceptance(thread, post):
         bump_profile(post.author_id, accepted_answers=1, reputation=ACCEPTED_ANSWER_POINTS)
         if first_acceptance(post):
-            record_activity(post.author_id, "answer_accepted", "post", post.id, thread_id=thread.id)
+            record_activity(post.author_id, ANSWER_ACCEPTED, "post", post.id, thread_id=thread.id)
     db.session.flush()
     return thread
 

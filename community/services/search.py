@@ -8,10 +8,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from community.models import Post, Thread
-from community.services.common import MAX_ID
 from core.errors import ValidationFailed
 from core.extensions import db
 from core.pagination import decode_cursor, encode_cursor
+from core.routing import MAX_ID
 
 WORD = re.compile(r"\w+", re.UNICODE)
 TITLE_WEIGHT = 4.0

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app
 
-from community.markdown import render_markdown
 from community.models import Category, ContentShare, Post, Thread, ThreadTag
 from community.services.common import (
     bump_profile,
-    dialect_insert,
     ensure_author_or_moderator,
     ensure_can_contribute,
     ensure_moderator,
@@ -18,14 +15,20 @@ from community.services.common import (
     is_moderator,
     record_activity,
 )
+from community.services.markdown import render_markdown
+from community.services.reactions import withdraw_accepted_answer
 from core.accounts.models import Member
+from core.database import upsert_statement
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import utcnow
 from core.pagination import paginate
+from core.signals import CONTENT_SHARED, POST_CREATED, THREAD_CREATED
 from core.tasks import enqueue_after_commit
+from referrals.services import links
 
 REPLY_SCORE = 2  # a reply weighs two reactions in the "top" order
+RECONCILE_COUNTERS_TASK = "community.reconcile_thread_counters"  # community.tasks
 THREAD_ORDERS = {
     "latest": lambda: [Thread.pinned, Thread.created_at, Thread.id],
     "active": lambda: [Thread.pinned, Thread.last_activity_at, Thread.id],
@@ -75,7 +78,7 @@ def create_thread(author: Member, *, category_id: int, title: str, body: str, ta
     bump_profile(author.id, thread_count=1)
     db.session.flush()
     db.session.refresh(thread)
-    record_activity(author.id, "thread_created", "thread", thread.id, category_id=category_id, tags=thread.tags)
+    record_activity(author.id, THREAD_CREATED, "thread", thread.id, category_id=category_id, tags=thread.tags)
     return thread
 
 
@@ -163,7 +166,7 @@ def create_post(thread: Thread, author: Member, *, body: str, reply_to_id: int |
     increment(Thread, thread.id, reply_count=1, score=REPLY_SCORE)
     thread.last_activity_at = post.created_at
     bump_profile(author.id, post_count=1)
-    record_activity(author.id, "post_created", "post", post.id, thread_id=thread.id)
+    record_activity(author.id, POST_CREATED, "post", post.id, thread_id=thread.id)
     db.session.flush()
     return post
 
@@ -184,14 +187,10 @@ def delete_post(post: Post, actor: Member) -> None:
         increment(Thread, post.thread_id, reply_count=-1, score=-REPLY_SCORE)
     thread = db.session.get(Thread, post.thread_id)
     if thread.accepted_post_id == post.id:  # a deleted reply is no longer the answer, nor worth its points
-        from community.services.reactions import withdraw_accepted_answer
-
         withdraw_accepted_answer(thread)
     db.session.flush()
     if post.like_count or post.helpful_count or post.insightful_count:
-        from community.tasks import reconcile_thread_counters
-
-        enqueue_after_commit(reconcile_thread_counters, post.thread_id)
+        enqueue_after_commit(RECONCILE_COUNTERS_TASK, post.thread_id)
 
 
 def reconcile_thread_counters(thread_id: int) -> None:
@@ -227,15 +226,14 @@ def share_thread(thread: Thread, member: Member) -> dict:
 def share(kind: str, content_id: int, member: Member) -> dict:
     """A link owned by the sharer; referrals' /r/<code> counts the click and lands on the content."""
     ensure_can_contribute(member)
-    content = f"{kind}-{content_id}"
-    url = f"{current_app.config['PUBLIC_SITE_URL'].rstrip('/')}/r/{member.referral_code}?content={content}"
+    link = links.share_link(member, kind, content_id)
     table = ContentShare.__table__
     first = (
-        dialect_insert(table)
+        upsert_statement(table)
         .values(member_id=member.id, content_type=kind, content_id=content_id, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=[table.c.member_id, table.c.content_type, table.c.content_id])
         .returning(table.c.member_id)
     )
     if db.session.execute(first).scalar() is not None:  # sharing again hands out the same link, silently
-        record_activity(member.id, "content_shared", kind, content_id, url=url)
-    return {"url": url, "code": member.referral_code, "content": content}
+        record_activity(member.id, CONTENT_SHARED, kind, content_id, url=link["url"])
+    return link

@@ -1,6 +1,7 @@
 from marshmallow import fields, validate
 
-from core.auth import MEMBER_TYPES, ROLES, SCOPES
+from core.accounts.models import MEMBER_TYPES, ROLES
+from core.auth import SCOPES
 from core.schemas import BaseSchema, PageArgsSchema
 
 EMAIL = {"validate": validate.Length(max=254)}
@@ -32,17 +33,46 @@ class MemberSchema(BaseSchema):
     bio = fields.String(dump_only=True, allow_none=True)
     roles = fields.List(fields.String(), attribute="role_names", dump_only=True)
     referral_code = fields.String(dump_only=True)
+    email_verified = fields.Boolean(dump_only=True)
     banned = fields.Boolean(attribute="is_banned", dump_only=True)
     created_at = fields.DateTime(dump_only=True)
 
 
+class MemberRefSchema(BaseSchema):
+    """A member as others may see them in any domain's responses: who, not how to reach them."""
+
+    id = fields.Integer(dump_only=True)
+    display_name = fields.String(dump_only=True)
+
+
 class ProfileUpdateSchema(BaseSchema):
     display_name = fields.String(validate=DISPLAY_NAME)
+    email = fields.Email(metadata={"description": "Needs current_password; the new address must be verified."}, **EMAIL)
     company = fields.String(allow_none=True, validate=validate.Length(max=120))
     job_title = fields.String(allow_none=True, validate=validate.Length(max=120))
     bio = fields.String(allow_none=True, validate=validate.Length(max=1000))
     password = fields.String(load_only=True, validate=PASSWORD)
     current_password = fields.String(load_only=True, validate=validate.Length(max=200))
+
+
+TOKEN = validate.Length(min=1, max=200)
+
+
+class VerifyEmailSchema(BaseSchema):
+    token = fields.String(required=True, load_only=True, validate=TOKEN)
+
+
+class EmailRequestSchema(BaseSchema):
+    email = fields.Email(required=True, **EMAIL)
+
+
+class PasswordResetSchema(BaseSchema):
+    token = fields.String(required=True, load_only=True, validate=TOKEN)
+    password = fields.String(required=True, load_only=True, validate=PASSWORD)
+
+
+class AcceptedSchema(BaseSchema):
+    message = fields.String(dump_only=True)
 
 
 class MemberAdminUpdateSchema(BaseSchema):

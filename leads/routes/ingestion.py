@@ -8,13 +8,12 @@ from functools import wraps
 from flask import current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from core.auth import INGEST_ROLES
 from core.errors import DomainError
 from core.extensions import db
-from leads import services
-from leads.routes import blp
-from leads.schemas import EventBatchSchema, IngestResultSchema, SegmentBatchSchema, segment_call_schema
-
-INGEST_ROLES = ("marketer", "admin")
+from leads.routes.common import blp
+from leads.schemas.events import EventBatchSchema, IngestResultSchema, SegmentBatchSchema, segment_call_schema
+from leads.services import ingestion
 
 
 class BadRequestBody(DomainError):
@@ -25,7 +24,7 @@ def inflate_gzip_body() -> None:
     """Segment's clients gzip their bodies; inflate them, never past MAX_CONTENT_LENGTH (bombs get 413)."""
     if request.headers.get("Content-Encoding", "").strip().lower() != "gzip":
         return
-    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 1024 * 1024
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
     inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
     try:
         body = inflater.decompress(request.get_data(cache=True), limit + 1)
@@ -51,7 +50,7 @@ def gzip_body(view):
 
 
 def ingest(events: list[dict], source: str) -> dict:
-    result = services.ingest_events(events, source)
+    result = ingestion.ingest_events(events, source)
     db.session.commit()
     return result
 

@@ -8,11 +8,16 @@ from flask_login import current_user
 from core.extensions import db
 from core.pagination import page, page_schema
 from core.schemas import PageArgsSchema
-from leads import services
-from leads.routes import blp
-from leads.schemas import AccountSchema, LeadDetailSchema, LeadListArgsSchema, LeadSchema, LeadUpdateSchema
-from leads.schemas.leads import LeadFilterSchema
-from leads.services.export import export_csv
+from leads.routes.common import blp
+from leads.schemas.leads import (
+    AccountSchema,
+    LeadDetailSchema,
+    LeadFilterSchema,
+    LeadListArgsSchema,
+    LeadSchema,
+    LeadUpdateSchema,
+)
+from leads.services import export, ranking, sales
 
 READERS = ("sales", "marketer", "admin")
 SELLERS = ("sales", "admin")
@@ -25,7 +30,7 @@ CSV_DOC = {"200": {"description": "CSV, one lead per row", "content": {"text/csv
 @blp.response(200, page_schema(LeadSchema))
 def list_leads(args):
     """Leads ranked by current score (or most recent), filtered"""
-    return page(*services.list_leads(**args))
+    return page(*ranking.list_leads(**args))
 
 
 @blp.route("/leads/export.csv", methods=["GET"])
@@ -35,7 +40,7 @@ def list_leads(args):
 def export_leads(args):
     """The same leads as CSV with CRM-friendly columns, streamed"""
     headers = {"Content-Disposition": 'attachment; filename="leads.csv"'}
-    return Response(stream_with_context(export_csv(args)), mimetype="text/csv", headers=headers)
+    return Response(stream_with_context(export.export_csv(args)), mimetype="text/csv", headers=headers)
 
 
 @blp.route("/leads/accounts", methods=["GET"])
@@ -44,7 +49,7 @@ def export_leads(args):
 @blp.response(200, page_schema(AccountSchema))
 def list_accounts(args):
     """Organisations ranked by the combined score of their people"""
-    return page(*services.rank_accounts(**args))
+    return page(*ranking.rank_accounts(**args))
 
 
 @blp.route("/leads/<int:lead_id>", methods=["GET"])
@@ -52,7 +57,7 @@ def list_accounts(args):
 @blp.response(200, LeadDetailSchema)
 def get_lead(lead_id):
     """A lead and why: contributions, recent activity, discovery path, product interest"""
-    return services.lead_detail(lead_id)
+    return sales.lead_detail(lead_id)
 
 
 @blp.route("/leads/<int:lead_id>/claim", methods=["POST"])
@@ -60,9 +65,9 @@ def get_lead(lead_id):
 @blp.response(200, LeadSchema)
 def claim_lead(lead_id):
     """Claim a lead: you own it and an MQL becomes SAL (409 if someone else has it)"""
-    lead = services.claim_lead(services.get_lead(lead_id), current_user)
+    lead = sales.claim_lead(sales.get_lead(lead_id), current_user)
     db.session.commit()
-    return services.get_lead(lead.id)
+    return sales.get_lead(lead.id)
 
 
 @blp.route("/leads/<int:lead_id>", methods=["PATCH"])
@@ -71,6 +76,6 @@ def claim_lead(lead_id):
 @blp.response(200, LeadDetailSchema)
 def update_lead(changes, lead_id):
     """Move a lead's stage, hand it to another seller, add a note"""
-    services.update_lead(services.get_lead(lead_id), changes, current_user)
+    sales.update_lead(sales.get_lead(lead_id), changes, current_user)
     db.session.commit()
-    return services.lead_detail(lead_id)
+    return sales.lead_detail(lead_id)

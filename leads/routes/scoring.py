@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask_login import current_user
 
 from core.extensions import db
-from leads import services
-from leads.routes import blp
-from leads.schemas import ScoringJobSchema, ScoringRulesSchema, ScoringUpdateResultSchema
+from leads.routes.common import blp
+from leads.schemas.rules import ScoringJobSchema, ScoringRulesSchema, ScoringUpdateResultSchema
+from leads.services import rescore, rules
 
 RULE_EDITORS = ("marketer", "admin")
 
@@ -17,7 +17,7 @@ RULE_EDITORS = ("marketer", "admin")
 @blp.response(200, ScoringRulesSchema)
 def get_scoring_rules():
     """The scoring rules"""
-    return services.current_rules().config
+    return rules.current_rules().config
 
 
 @blp.route("/leads/scoring", methods=["PUT"])
@@ -26,7 +26,7 @@ def get_scoring_rules():
 @blp.response(200, ScoringUpdateResultSchema)
 def update_scoring_rules(config):
     """Replace the scoring rules; changed weights, caps, H or fit rules start a background rescore"""
-    saved, job = services.update_rules(config, current_user.id)
+    saved, job = rescore.update_rules(config, current_user.id)
     db.session.commit()
     return {**saved, "rescore_job": job}
 
@@ -36,4 +36,4 @@ def update_scoring_rules(config):
 @blp.response(200, ScoringJobSchema)
 def get_scoring_job(job_id):
     """Progress of a rescore"""
-    return services.get_job(job_id)
+    return rescore.get_job(job_id)

@@ -7,9 +7,9 @@ from flask_login import current_user
 from core.extensions import db
 from core.pagination import page, page_schema
 from core.schemas import PageArgsSchema
-from leads import services
-from leads.routes import blp
-from leads.schemas import DeliverySchema, NewWebhookSchema, WebhookCreateSchema, WebhookSchema
+from leads.routes.common import blp
+from leads.schemas.webhooks import DeliverySchema, NewWebhookSchema, WebhookCreateSchema, WebhookSchema
+from leads.services import webhooks
 
 
 @blp.route("/webhooks", methods=["POST"])
@@ -18,7 +18,7 @@ from leads.schemas import DeliverySchema, NewWebhookSchema, WebhookCreateSchema,
 @blp.response(201, NewWebhookSchema)
 def create_webhook(data):
     """Subscribe a URL to lead events; the signing secret is shown only in this response"""
-    webhook = services.create_webhook(data["url"], data["events"], current_user.id)
+    webhook = webhooks.create_webhook(data["url"], data["events"], current_user.id)
     db.session.commit()
     return webhook
 
@@ -29,7 +29,7 @@ def create_webhook(data):
 @blp.response(200, page_schema(WebhookSchema))
 def list_webhooks(args):
     """Webhook subscriptions"""
-    return page(*services.list_webhooks(**args))
+    return page(*webhooks.list_webhooks(**args))
 
 
 @blp.route("/webhooks/<int:webhook_id>", methods=["DELETE"])
@@ -37,7 +37,7 @@ def list_webhooks(args):
 @blp.response(204)
 def delete_webhook(webhook_id):
     """Stop sending to a webhook"""
-    services.delete_webhook(services.get_webhook(webhook_id))
+    webhooks.delete_webhook(webhooks.get_webhook(webhook_id))
     db.session.commit()
 
 
@@ -47,7 +47,7 @@ def delete_webhook(webhook_id):
 @blp.response(200, page_schema(DeliverySchema))
 def list_deliveries(args, webhook_id):
     """Every delivery of a webhook with each attempt, newest first"""
-    return page(*services.list_deliveries(services.get_webhook(webhook_id), **args))
+    return page(*webhooks.list_deliveries(webhooks.get_webhook(webhook_id), **args))
 
 
 @blp.route("/webhooks/<int:webhook_id>/deliveries/<int:delivery_id>/replay", methods=["POST"])
@@ -55,6 +55,6 @@ def list_deliveries(args, webhook_id):
 @blp.response(202, DeliverySchema)
 def replay_delivery(webhook_id, delivery_id):
     """Send a delivery again"""
-    delivery = services.replay_delivery(services.get_webhook(webhook_id), delivery_id)
+    delivery = webhooks.replay_delivery(webhooks.get_webhook(webhook_id), delivery_id)
     db.session.commit()
     return delivery

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from core.accounts.models import MEMBER_TYPES
 from core.schemas import BaseSchema
 
 ACTIVITY_TYPE = validate.Regexp(r"^[^\x00-\x1f]{1,80}$", error="Activity types are 1 to 80 printable characters.")
@@ -18,7 +19,6 @@ OPERATORS = {
     "job_title": ("contains", "neq"),
     "email_domain": ("eq", "neq"),
 }
-MEMBER_TYPES = ("customer", "fan", "employee", "prospect")
 
 
 class ThresholdsSchema(BaseSchema):

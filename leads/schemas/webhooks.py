@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from core.schemas import BaseSchema
-from leads.services.webhooks import WEBHOOK_EVENTS
+from leads.models import WEBHOOK_EVENTS
 
 
 class WebhookCreateSchema(BaseSchema):

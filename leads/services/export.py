@@ -6,20 +6,14 @@ import csv
 import io
 from collections.abc import Iterator
 
+from core.spreadsheets import safe_cell
 from leads.services.ranking import list_leads
 
 CSV_COLUMNS = (
     "email", "first_name", "last_name", "company", "title", "lead_score", "stage", "owner_email", "created_at",
     "last_activity_at",
 )  # fmt: skip
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_PAGE = 500
-
-
-def safe_cell(value) -> str:
-    """Text a spreadsheet would run as a formula is prefixed with ' (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def csv_row(lead) -> list:

@@ -23,6 +23,7 @@ from core.pagination import decode_cursor, encode_cursor
 from leads.models import Activity, Lead, MemberScore
 from leads.services.common import SECONDS_PER_DAY, days_since_unix
 from leads.services.rules import current_rules, decay_factor
+from leads.services.sales import with_score
 
 NUMBER = sa.literal(0.0, type_=sa.Float)
 SCORE_CURSOR = [NUMBER, NUMBER, MemberScore.member_id, NUMBER]  # S, fit, member id, instant (days)
@@ -181,8 +182,6 @@ def list_leads(*, limit: int, cursor: str | None, sort: str = "score", **filters
 
 
 def load_leads(rows: list[tuple], factor: float) -> list[Lead]:
-    from leads.services.sales import with_score
-
     stmt = sa.select(Lead).where(Lead.id.in_([r[2] for r in rows])).options(selectinload(Lead.owner))
     by_id = {lead.id: lead for lead in db.session.scalars(stmt)}
     return [with_score(by_id[lead_id], score, factor) for score, _, lead_id, _, _ in rows]
@@ -208,8 +207,6 @@ def recent_leads(*, limit: int, cursor: str | None, **filters):
 
 
 def with_current(lead: Lead, factor: float) -> Lead:
-    from leads.services.sales import with_score
-
     return with_score(lead, lead.score.engagement_sum * factor + lead.score.fit, factor)
 
 

@@ -9,24 +9,25 @@ import math
 import sqlalchemy as sa
 
 from core.accounts.models import Member
+from core.errors import NotFound
 from core.extensions import db
 from core.models import utcnow
 from core.tasks import enqueue_after_commit
 from leads.models import Activity, MemberScore, ScoringJob
 from leads.services.common import days_since_unix
-from leads.services.rules import current_rules, fit_expression
+from leads.services.rules import current_rules, decay_factor, fit_expression, needs_rescore
+from leads.services.scoring import advance_stage
 
 logger = logging.getLogger(__name__)
 CHUNK_MEMBERS = 5000
+RESCORE_TASK = "leads.rescore"  # leads.tasks.rescore
 
 
 def start_rescore(config: dict) -> ScoringJob:
-    from leads.tasks import rescore
-
     job = ScoringJob(config=config, status="pending")
     db.session.add(job)
     db.session.flush()
-    enqueue_after_commit(rescore, job.id)
+    enqueue_after_commit(RESCORE_TASK, job.id)
     return job
 
 
@@ -132,9 +133,6 @@ def finish_rescore(job: ScoringJob) -> None:
 def advance_after_rescore(rules) -> None:
     """Members the new rules lift over a threshold move stage (and may become leads). Only those
     whose stage changes are read and visited one by one (the same test advance_stage makes)."""
-    from leads.services.rules import decay_factor
-    from leads.services.scoring import advance_stage
-
     score = MemberScore.engagement_sum * decay_factor(rules) + MemberScore.fit
     thresholds = rules.config["thresholds"]
     becomes_engaged = sa.and_(MemberScore.stage == "member", score >= thresholds["engaged"])
@@ -157,8 +155,6 @@ def fail_rescore(job_id: int, error: str) -> None:
 
 def update_rules(config: dict, actor_id: int) -> tuple[dict, ScoringJob | None]:
     """Save the rules; thresholds apply at once, weights/caps/H/fit through a background rescore."""
-    from leads.services.rules import needs_rescore
-
     rules = current_rules()
     previous = rules.config
     rules.config, rules.updated_by_id = config, actor_id
@@ -172,8 +168,6 @@ def update_rules(config: dict, actor_id: int) -> tuple[dict, ScoringJob | None]:
 
 
 def get_job(job_id: int) -> ScoringJob:
-    from core.errors import NotFound
-
     job = db.session.get(ScoringJob, job_id)
     if job is None:
         raise NotFound("No such scoring job.")

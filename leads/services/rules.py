@@ -11,6 +11,17 @@ import sqlalchemy as sa
 from core.accounts.models import Member
 from core.extensions import db
 from core.models import utcnow
+from core.signals import (
+    ANSWER_ACCEPTED,
+    CONTENT_SHARED,
+    POST_CREATED,
+    REACTION_GIVEN,
+    REACTION_RECEIVED,
+    RECOMMENDATION_ENDORSED,
+    RECOMMENDATION_MADE,
+    REFERRAL_SIGNUP,
+    THREAD_CREATED,
+)
 from leads.models import Activity, MemberScore, ScoringRules
 from leads.services.common import days_since_unix, insert_ignoring_conflicts
 
@@ -24,21 +35,22 @@ FREE_MAIL_DOMAINS = (
 )  # fmt: skip
 DEFAULT_RULES = {
     "weights": {
-        "thread_created": 5.0,
-        "post_created": 3.0,
-        "reaction_given": 1.0,
-        "reaction_received": 2.0,
-        "answer_accepted": 10.0,
-        "recommendation_made": 8.0,
-        "recommendation_endorsed": 3.0,
-        "content_shared": 4.0,
-        "referral_signup": 10.0,
+        THREAD_CREATED: 5.0,
+        POST_CREATED: 3.0,
+        REACTION_GIVEN: 1.0,
+        REACTION_RECEIVED: 2.0,
+        ANSWER_ACCEPTED: 10.0,
+        RECOMMENDATION_MADE: 8.0,
+        RECOMMENDATION_ENDORSED: 3.0,
+        CONTENT_SHARED: 4.0,
+        REFERRAL_SIGNUP: 10.0,
+        # What ingestion records from the brand's site (Segment events), leads' own.
         "page_viewed": 1.0,
         "pricing_viewed": 8.0,
         "demo_requested": 30.0,
         "email_unsubscribed": -10.0,
     },
-    "daily_caps": {"reaction_given": 10, "page_viewed": 20},
+    "daily_caps": {REACTION_GIVEN: 10, "page_viewed": 20},
     "half_life_days": 30.0,
     "thresholds": {"engaged": 10.0, "mql": 40.0},
     "fit_rules": [

@@ -5,14 +5,16 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import current_app
 
+from community.services import products
 from core.accounts.models import Member
 from core.auth import has_role
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import utcnow
 from leads.models import Activity, Lead, LeadNote
-from leads.services.common import discovery_path, product_names, record_conversion
+from leads.services.announcements import lead_status_changed
 from leads.services.rules import current_rules, decay_factor, matched_rules
+from referrals.services import conversions
 
 RECENT_ACTIVITIES = 10
 
@@ -56,7 +58,7 @@ def lead_detail(lead_id: int) -> Lead:
     lead.contributions = sorted(contributions, key=lambda c: -abs(c["points"]))
     with_score(lead, lead.score.engagement_sum * factor + lead.score.fit, factor)  # stored, not the rows' sum
     lead.recent_activities = recent_activities(lead.member_id, factor)
-    lead.discovery = discovery_path(lead.member_id)
+    lead.discovery = conversions.discovery_path(lead.member_id)
     lead.product_interest = product_interest(lead.member_id, factor)
     return lead
 
@@ -87,7 +89,7 @@ def product_interest(member_id: int, factor: float) -> list[dict]:
         .where(Activity.member_id == member_id, Activity.subject_type == "product")
         .group_by(Activity.subject_id)
     ).all()
-    names = product_names([product_id for product_id, *_ in rows])
+    names = products.product_names([product_id for product_id, *_ in rows])
     items = [
         {"product_id": pid, "name": names.get(pid), "activities": count, "points": total * factor}
         for pid, count, total in rows
@@ -101,15 +103,13 @@ def may_work_on(lead: Lead, actor: Member) -> None:
 
 
 def change_stage(lead: Lead, stage: str) -> None:
-    from leads.signals import lead_status_changed
-
     if stage == lead.stage:
         return
     previous, lead.stage = lead.stage, stage
     lead.updated_at = utcnow()
     db.session.flush()
     if stage == "won":
-        record_conversion(lead.member_id, "customer", lead.updated_at)
+        conversions.record_conversion(lead.member_id, "customer", lead.updated_at)
     lead_status_changed.send(current_app._get_current_object(), lead=lead, previous=previous)
 
 

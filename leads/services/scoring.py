@@ -10,11 +10,14 @@ import sqlalchemy as sa
 from flask import current_app
 
 from core.accounts.models import Member
+from core.database import upsert_statement
 from core.extensions import db
 from core.models import utcnow
 from leads.models import Activity, DailyCount, Lead, MemberScore, ScoringRules
-from leads.services.common import days_since_unix, insert_ignoring_conflicts, record_conversion, upsert_statement
-from leads.services.rules import current_rules, decay_factor, fit_expression
+from leads.services.announcements import lead_qualified
+from leads.services.common import days_since_unix, insert_ignoring_conflicts
+from leads.services.rules import FREE_MAIL_DOMAINS, current_rules, decay_factor, fit_expression
+from referrals.services import conversions
 
 logger = logging.getLogger(__name__)
 
@@ -97,8 +100,6 @@ def ensure_score_row(member) -> None:
 
 def organization_of(member) -> str | None:
     """Stated company, else the business email domain: how accounts are grouped."""
-    from leads.services.rules import FREE_MAIL_DOMAINS
-
     if member.company and member.company.strip():
         return member.company.strip().lower()[:120]
     domain = member.email_normalized.rpartition("@")[2]
@@ -193,7 +194,7 @@ def advance_stage(member_id: int, member_type: str, score: float, stage: str, ru
     now = utcnow()
     if stage == "member" and score >= thresholds["engaged"]:
         stage = set_member_stage(member_id, "engaged")
-        record_conversion(member_id, "engaged", now)
+        conversions.record_conversion(member_id, "engaged", now)
     if stage == "engaged" and score >= thresholds["mql"] and member_type != "employee":
         qualify(member_id, now)
 
@@ -210,8 +211,6 @@ def set_member_stage(member_id: int, stage: str) -> str:
 
 def qualify(member_id: int, now: datetime) -> Lead | None:
     """Crossing MQL: the lead is created (once) and lead.qualified fires."""
-    from leads.signals import lead_qualified
-
     lead_id = insert_ignoring_conflicts(
         Lead.__table__,
         {"member_id": member_id, "stage": "mql", "created_at": now, "updated_at": now},
@@ -220,7 +219,7 @@ def qualify(member_id: int, now: datetime) -> Lead | None:
     set_member_stage(member_id, "lead")
     if lead_id is None:
         return None
-    record_conversion(member_id, "lead", now)
+    conversions.record_conversion(member_id, "lead", now)
     lead = db.session.get(Lead, lead_id)
     lead_qualified.send(current_app._get_current_object(), lead=lead)
     logger.info("member %s qualified as lead %s", member_id, lead_id)

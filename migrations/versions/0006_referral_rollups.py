@@ -1,7 +1,7 @@
 """referrals: daily click and credit rollups, flood hit counts, click spool offsets
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0009
 
 The rollups are filled from the clicks and credit already stored, so reports read the same numbers
 right after the upgrade.
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

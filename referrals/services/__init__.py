@@ -1,9 +1,6 @@
-"""Referral operations. They flush but never commit; the caller commits once.
+"""Referral operations, one module per resource: plain functions that flush but never commit;
+the caller commits once. Callers import the module: `conversions.record_conversion`.
 
-Other domains use only what this package exports (leads: record_conversion, discovery_path).
+Other domains use: conversions.record_conversion and conversions.discovery_path (leads),
+links.share_link (community).
 """
-
-from referrals.services import clicks, links, privacy, reports
-from referrals.services.conversions import attribute_signup, discovery_path, record_conversion
-
-__all__ = ["attribute_signup", "clicks", "discovery_path", "links", "privacy", "record_conversion", "reports"]

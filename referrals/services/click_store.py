@@ -9,11 +9,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app
 
 from core.accounts.models import Member
 from referrals.models import Campaign, Click
-from referrals.services.fraud import FLOOD_PERIOD
+from referrals.services.fraud import FLOOD_PERIOD, flood_limit
 from referrals.services.rollups import add_click_contributions, lock_click_store
 
 logger = logging.getLogger(__name__)
@@ -72,7 +71,7 @@ def merge_floods(connection: sa.Connection, records: list[dict]) -> tuple[list[d
     """Past REFERRAL_FLOOD_CLICKS clicks in the hour from one IP hash on one code, a click is counted
     on the latest row of that IP hash and code when it is from the same minute, instead of a row of
     its own. Returns the rows to insert, extra hits per stored row, and the stored rows that got some."""
-    limit = int(current_app.config.get("REFERRAL_FLOOD_CLICKS", 20))
+    limit = flood_limit()
     history = flood_history(connection, records)
     new_rows, extra, targets = [], Counter(), {}
     for record in records:

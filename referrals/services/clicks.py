@@ -16,14 +16,14 @@ from flask import current_app
 from ua_parser import parse_device, parse_user_agent
 
 from core.accounts.models import Member
+from core.caller import keyed_hash
 from core.errors import DomainError
 from core.extensions import db
 from core.models import utcnow
-from core.security import keyed_hash
 from referrals.models import Campaign
-from referrals.services.draining import start_drainer
+from referrals.services.draining import spool_directory, start_drainer
 from referrals.services.links import is_safe_destination, site_url
-from referrals.spool import ClickSpool
+from referrals.services.spool import ClickSpool
 
 logger = logging.getLogger(__name__)
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{4,16}$")
@@ -152,7 +152,7 @@ def resolve_link(code: str, slug: str | None):
     from the last REFERRAL_LINK_CACHE_SECONDS: a hot link costs no database round trip."""
     cache = current_app.extensions.get("referral_link_cache")
     if cache is None:
-        ttl = float(current_app.config["REFERRAL_LINK_CACHE_SECONDS"])
+        ttl = current_app.config["REFERRAL_LINK_CACHE_SECONDS"]
         cache = current_app.extensions["referral_link_cache"] = LinkCache(ttl) if ttl > 0 else False
     if cache is False:
         return db.session.execute(RESOLVE_LINK, {"code": code, "slug": slug}).first()
@@ -180,8 +180,7 @@ def click_spool() -> ClickSpool:
     app = current_app._get_current_object()
     spool = app.extensions.get("referral_click_spool")
     if spool is None:
-        config = app.config
-        spool = ClickSpool(config["REFERRAL_CLICK_SPOOL_DIR"], int(config["REFERRAL_CLICK_SPOOL_ROTATE_BYTES"]))
+        spool = ClickSpool(spool_directory(), app.config["REFERRAL_CLICK_SPOOL_ROTATE_BYTES"])
         app.extensions["referral_click_spool"] = spool
     start_drainer(app)
     return spool

@@ -11,12 +11,13 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from core.accounts.models import Member
+from core.caller import keyed_hash
 from core.errors import ValidationFailed
 from core.extensions import db
-from core.signals import activity_recorded
-from referrals.attribution import window_shares
+from core.signals import REFERRAL_SIGNUP, REFERRALS, activity_recorded
 from referrals.models import MODELS, STANDARD_WINDOWS, Campaign, Click, Conversion, Credit, MemberVisitor, Touch
 from referrals.services import rewards, rollups
+from referrals.services.attribution import window_shares
 from referrals.services.draining import drain_pending
 from referrals.services.fraud import fraud_reasons
 
@@ -27,7 +28,7 @@ VISITOR_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 def window_days() -> int:
-    return int(current_app.config.get("REFERRAL_WINDOW_DAYS", 30))
+    return current_app.config["REFERRAL_WINDOW_DAYS"]
 
 
 def attribution_windows() -> tuple[int, ...]:
@@ -157,11 +158,19 @@ def attribute_signup(
     return conversion
 
 
+def attribute_new_member(
+    member: Member, *, referral_code: str | None, visitor_id: str | None, client_address: str | None
+) -> Conversion | None:
+    """A sign-up as the request saw it: the client address is kept only as its keyed hash."""
+    ip_hash = keyed_hash(client_address, "click-ip") if client_address else None
+    return attribute_signup(member, referral_code=referral_code, visitor_id=visitor_id, ip_hash=ip_hash)
+
+
 def announce_referral_signup(conversion: Conversion) -> None:
     activity_recorded.send(
-        "referrals",
+        REFERRALS,
         member_id=conversion.referred_by_id,
-        activity_type="referral_signup",
+        activity_type=REFERRAL_SIGNUP,
         occurred_at=conversion.occurred_at,
         subject_type="member",
         subject_id=conversion.member_id,

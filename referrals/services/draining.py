@@ -27,7 +27,7 @@ from core.models import utcnow
 from referrals.models import Click, ClickSpoolOffset
 from referrals.services.click_store import store_clicks
 from referrals.services.rollups import lock_click_store
-from referrals.spool import decode, read_lines, spool_files, writer_gone
+from referrals.services.spool import decode, read_lines, spool_files, writer_gone
 
 logger = logging.getLogger(__name__)
 BATCH_BYTES = 1 << 20  # about 3,000 clicks per transaction
@@ -212,6 +212,6 @@ def start_drainer(app: Flask) -> None:
         if key in _started:
             return
         _started.add(key)
-        interval = float(app.config["REFERRAL_CLICK_DRAIN_SECONDS"])
+        interval = app.config["REFERRAL_CLICK_DRAIN_SECONDS"]
         if interval > 0:
             Drainer(app, interval).start()

@@ -82,9 +82,14 @@ def shares_ip(referrer_ids: set[int], ip_hashes: set[str]) -> bool:
     return bool(db.session.scalar(stmt))
 
 
+def flood_limit() -> int:
+    """Clicks on one code from one IP hash in FLOOD_PERIOD beyond which they are a flood."""
+    return current_app.config["REFERRAL_FLOOD_CLICKS"]
+
+
 def is_flood(clicks: list[Click]) -> bool:
     """More than REFERRAL_FLOOD_CLICKS clicks on one code from one IP hash in the hour up to a touch."""
-    limit = int(current_app.config.get("REFERRAL_FLOOD_CLICKS", 20))
+    limit = flood_limit()
     counts = [
         sa.select(sa.func.count(Click.id)).where(
             Click.ip_hash == click.ip_hash,

@@ -25,7 +25,7 @@ def site_url() -> str:
 
 
 def allowed_hosts() -> set[str]:
-    hosts = {host.strip().lower() for host in current_app.config.get("REDIRECT_ALLOWED_HOSTS", [])}
+    hosts = {host.strip().lower() for host in current_app.config["REDIRECT_ALLOWED_HOSTS"]}
     return hosts | {(urlsplit(site_url()).hostname or "").lower()}
 
 
@@ -53,6 +53,14 @@ def campaign_link(member: Member, campaign: Campaign) -> dict:
         "url": f"{site_url()}/r/{member.referral_code}?c={campaign.slug}",
         "campaign_id": campaign.id,
     }
+
+
+def share_link(member: Member, kind: str, content_id: int) -> dict:
+    """The sharer's link to a thread or recommendation: the click counts for them, then lands on the
+    content (`/r/<code>?content=<kind>-<id>`, which clicks.destination resolves)."""
+    content = f"{kind}-{content_id}"
+    url = f"{site_url()}/r/{member.referral_code}?content={content}"
+    return {"url": url, "code": member.referral_code, "content": content}
 
 
 def unique_slug(name: str) -> str:

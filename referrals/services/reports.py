@@ -13,12 +13,11 @@ from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 from core.pagination import paginate
 from core.routing import MAX_ID
-from referrals.models import CONVERSION_KINDS, CREDIT_UNIT, GROUPS, Campaign, Click, Conversion
+from referrals.models import CONVERSION_KINDS, CREDIT_UNIT, Campaign, Click, Conversion
 from referrals.services import grouped
 from referrals.services.conversions import attribution_windows
 from referrals.services.conversions import window_days as configured_window_days
 
-__all__ = ["GROUPS", "attribution", "funnel", "k_factor", "leaderboard", "list_flags", "referral_tree"]
 FUNNEL_STEPS = ("click", "visitor", "signup", "engaged", "lead", "customer")
 MAX_PERIODS = 400
 

@@ -16,10 +16,12 @@ from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 from core.pagination import paginate
 from core.routing import MAX_ID
+from core.signals import POST_CREATED, THREAD_CREATED
+from core.spreadsheets import safe_cell
 from referrals.models import Campaign, Conversion, RewardEntry, RewardRule, Touch
 
 logger = logging.getLogger(__name__)
-FIRST_POST_ACTIVITIES = ("thread_created", "post_created")
+FIRST_POST_ACTIVITIES = (THREAD_CREATED, POST_CREATED)
 CSV_COLUMNS = (
     "id",
     "created_at",
@@ -33,7 +35,6 @@ CSV_COLUMNS = (
     "referred_member_id",
     "rule_id",
 )
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def create_rule(data: dict, creator: Member) -> RewardRule:
@@ -112,6 +113,12 @@ def add_entry(rule: RewardRule, side: str, member_id: int, referred_member_id: i
         logger.info("reward of rule %s for member %s was granted concurrently", rule.id, referred_member_id)
 
 
+def grant_for_activity(member_id: int, activity_type: str, at: datetime) -> None:
+    """A referred member's first thread or post can trigger a first-post rule."""
+    if activity_type in FIRST_POST_ACTIVITIES:
+        grant_first_post_rewards(member_id, at)
+
+
 def grant_first_post_rewards(member_id: int, at: datetime) -> None:
     """Called for every new thread or post: one indexed query unless a first-post rule can apply."""
     any_rule = sa.exists().where(RewardRule.trigger == "first_post", RewardRule.active.is_(True))
@@ -131,12 +138,6 @@ def ledger_query(member_id: int | None = None) -> sa.Select:
 
 def list_ledger(*, limit: int, cursor: str | None, member_id: int | None = None):
     return paginate(ledger_query(member_id), [RewardEntry.id], limit=limit, cursor=cursor)
-
-
-def safe_cell(value) -> str:
-    """Spreadsheets run cells that start like formulas: neutralise them (CSV injection)."""
-    text = "" if value is None else value.isoformat() if isinstance(value, datetime) else str(value)
-    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
 
 
 def ledger_csv() -> Iterator[str]:

@@ -2,8 +2,8 @@
 
 import factory
 
-from community.markdown import render_markdown
 from community.models import Category, Post, Product, Recommendation, Thread
+from community.services.markdown import render_markdown
 from core.extensions import db
 from tests.factories import MemberFactory, ModelFactory
 

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from community import seed
 from community.models import Post, PostFlag, PostReaction, Recommendation
-from community.services import nps
+from community.services import products
 from core.accounts import seed as accounts_seed
 from core.extensions import db
 
@@ -31,6 +31,6 @@ def test_seed_builds_a_believable_community(activities):
         len(scores) for *_, scores in seed.PRODUCTS
     )
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PostFlag)) == 1
-    scores = {nps(product)["nps"] for product in context["products"]}
+    scores = {products.nps(product)["nps"] for product in context["products"]}
     assert len(scores) == len(seed.PRODUCTS)  # every product tells a different story
     assert {a["activity_type"] for a in activities} >= {"thread_created", "post_created", "recommendation_made"}

@@ -3,8 +3,8 @@
 import pytest
 import sqlalchemy as sa
 
-from community import services
 from community.models import CommunityProfile, Post, PostFlag, PostReaction
+from community.services import moderation, products, reactions, threads
 from core.accounts.models import Member
 from core.errors import Forbidden, ValidationFailed
 from core.extensions import db
@@ -21,8 +21,8 @@ def kinds(activities):
 
 def test_thread_and_reply_record_activities(activities):
     author, replier = MemberFactory(), MemberFactory()
-    thread = services.create_thread(author, category_id=CategoryFactory().id, title="Hello", body="x", tags=["a"])
-    post = services.create_post(thread, replier, body="reply")
+    thread = threads.create_thread(author, category_id=CategoryFactory().id, title="Hello", body="x", tags=["a"])
+    post = threads.create_post(thread, replier, body="reply")
     assert kinds(activities) == [
         ("thread_created", author.id, "thread", thread.id),
         ("post_created", replier.id, "post", post.id),
@@ -32,14 +32,14 @@ def test_thread_and_reply_record_activities(activities):
 
 def test_reaction_activities_are_sent_once_per_new_reaction(activities):
     post, fan = PostFactory(), MemberFactory()
-    services.add_reaction(post, fan, "like")
-    services.add_reaction(post, fan, "like")  # idempotent PUT: nothing new
+    reactions.add_reaction(post, fan, "like")
+    reactions.add_reaction(post, fan, "like")  # idempotent PUT: nothing new
     assert kinds(activities) == [
         ("reaction_given", fan.id, "post", post.id),
         ("reaction_received", post.author_id, "post", post.id),
     ]
-    services.remove_reaction(post, fan, "like")
-    services.add_reaction(post, fan, "like")  # restored, not announced again
+    reactions.remove_reaction(post, fan, "like")
+    reactions.add_reaction(post, fan, "like")  # restored, not announced again
     assert len(activities) == 2
     db.session.refresh(post)
     assert post.like_count == 1
@@ -50,9 +50,9 @@ def test_counters_match_the_rows(activities):
     post = PostFactory()
     fans = MemberFactory.create_batch(4)
     for fan in fans:
-        services.add_reaction(post, fan, "helpful")
-    services.remove_reaction(post, fans[0], "helpful")
-    services.remove_reaction(post, fans[0], "helpful")
+        reactions.add_reaction(post, fan, "helpful")
+    reactions.remove_reaction(post, fans[0], "helpful")
+    reactions.remove_reaction(post, fans[0], "helpful")
     db.session.refresh(post)
     live = (PostReaction.post_id == post.id, PostReaction.removed_at.is_(None))
     rows = db.session.scalar(sa.select(sa.func.count()).where(*live))
@@ -64,15 +64,15 @@ def test_counters_match_the_rows(activities):
 def test_accepting_an_answer_records_it_for_the_answer_author(activities):
     thread = ThreadFactory()
     answer = PostFactory(thread=thread)
-    services.accept_answer(thread, thread.author, answer.id)
-    services.accept_answer(thread, thread.author, answer.id)
+    reactions.accept_answer(thread, thread.author, answer.id)
+    reactions.accept_answer(thread, thread.author, answer.id)
     assert kinds(activities) == [("answer_accepted", answer.author_id, "post", answer.id)]
 
 
 def test_recommendation_activity_on_creation_only(activities):
     product, member = ProductFactory(), MemberFactory()
-    first = services.recommend(product, member, score=4, body="meh")
-    second = services.recommend(product, member, score=9, body="better now")
+    first = products.recommend(product, member, score=4, body="meh")
+    second = products.recommend(product, member, score=9, body="better now")
     assert first.id == second.id and second.score == 9
     assert kinds(activities) == [("recommendation_made", member.id, "product", product.id)]
     assert activities[0]["properties"] == {"score": 4}
@@ -80,11 +80,11 @@ def test_recommendation_activity_on_creation_only(activities):
 
 def test_endorse_and_share_activities(activities, app):
     product, author, fan = ProductFactory(), MemberFactory(), MemberFactory()
-    recommendation = services.recommend(product, author, score=10, body="love it")
+    recommendation = products.recommend(product, author, score=10, body="love it")
     activities.clear()
-    services.endorse(recommendation, fan)
-    services.endorse(recommendation, fan)
-    link = services.share_recommendation(recommendation, fan)
+    products.endorse(recommendation, fan)
+    products.endorse(recommendation, fan)
+    link = products.share_recommendation(recommendation, fan)
     assert kinds(activities) == [
         ("recommendation_endorsed", fan.id, "recommendation", recommendation.id),
         ("content_shared", fan.id, "recommendation", recommendation.id),
@@ -101,28 +101,28 @@ def test_banned_member_is_refused_before_anything_is_written(activities):
     banned = MemberFactory()
     banned.banned_at = post.created_at
     with pytest.raises(Forbidden):
-        services.add_reaction(post, banned, "like")
+        reactions.add_reaction(post, banned, "like")
     with pytest.raises(Forbidden):
-        services.create_post(post.thread, banned, body="x")
+        threads.create_post(post.thread, banned, body="x")
     assert activities == []
 
 
 def test_unknown_reaction_kind_names_the_field():
     with pytest.raises(ValidationFailed) as error:
-        services.add_reaction(PostFactory(), MemberFactory(), "love")
+        reactions.add_reaction(PostFactory(), MemberFactory(), "love")
     assert "kind" in error.value.errors
 
 
 def test_product_names_for_leads():
     first, second = ProductFactory(name="Aurora"), ProductFactory(name="Nimbus")
-    assert services.product_names([first.id, second.id, 424242]) == {first.id: "Aurora", second.id: "Nimbus"}
-    assert services.product_names([]) == {}
+    assert products.product_names([first.id, second.id, 424242]) == {first.id: "Aurora", second.id: "Nimbus"}
+    assert products.product_names([]) == {}
 
 
 def test_export_lists_what_community_holds(app):
     member = MemberFactory()
     thread = ThreadFactory(author=member, title="My question")
-    services.recommend(ProductFactory(), member, score=8, body="fine")
+    products.recommend(ProductFactory(), member, score=8, body="fine")
     results = dict(member_export_requested.send(app, member=member))
     (section,) = [r for r in results.values() if r and "community" in r]
     data = section["community"]
@@ -132,12 +132,13 @@ def test_export_lists_what_community_holds(app):
     assert isinstance(data["threads"][0]["created_at"], str)
 
 
-def test_erasure_unlinks_reporters_and_keeps_content(app):
+def test_erasure_unlinks_reporters_clears_what_they_wrote_and_keeps_content(app):
     reporter = MemberFactory()
     post = PostFactory()
-    services.flag_post(post, reporter, reason="spam")
-    member_erased.send(app, member_id=reporter.id)
+    moderation.flag_post(post, reporter, reason="spam", details="I am Ada, call me on 555-0100")
+    member_erased.send(app, member_id=reporter.id, email=reporter.email_normalized)
     flag = db.session.scalars(sa.select(PostFlag)).one()
-    assert flag.reporter_id is None
+    db.session.refresh(flag)
+    assert (flag.reporter_id, flag.details, flag.reason) == (None, "", "spam")
     assert db.session.get(Post, post.id) is not None
     assert db.session.get(Member, reporter.id) is not None

@@ -3,8 +3,8 @@
 import pytest
 import sqlalchemy as sa
 
-from community import services
 from community.models import Post, Thread
+from community.services import reactions, threads
 from community.tasks import reconcile_thread_counters
 from core.extensions import db
 from core.models import utcnow
@@ -18,7 +18,7 @@ def test_reconcile_recounts_from_the_rows_and_is_idempotent():
     thread = ThreadFactory()
     kept, gone = PostFactory(thread=thread), PostFactory(thread=thread)
     for post in (kept, gone):
-        services.add_reaction(post, MemberFactory(), "like")
+        reactions.add_reaction(post, MemberFactory(), "like")
     gone.deleted_at = utcnow()
     thread.reaction_count = thread.reply_count = thread.score = 99  # drifted
     db.session.commit()
@@ -60,10 +60,10 @@ def test_reconcile_runs_on_a_real_worker(app, broker, create):
     reply = create(PostFactory, thread=thread)
     with app.app_context():
         post = db.session.get(Post, reply.id)
-        services.add_reaction(post, MemberFactory(), "helpful")
+        reactions.add_reaction(post, MemberFactory(), "helpful")
         db.session.commit()
         post = db.session.get(Post, reply.id)
-        services.delete_post(post, post.author)
+        threads.delete_post(post, post.author)
         db.session.execute(sa.update(Thread).where(Thread.id == thread.id).values(reaction_count=7))  # drift
         db.session.commit()
 

@@ -5,8 +5,7 @@ import factory
 from core.extensions import db
 from core.models import utcnow
 from leads.models import Lead, MemberScore, Webhook
-from leads.services import current_rules
-from leads.services.rules import decay_factor
+from leads.services.rules import current_rules, decay_factor
 from tests.factories import MemberFactory, ModelFactory
 
 

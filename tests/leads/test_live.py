@@ -18,8 +18,9 @@ from core.extensions import db
 from core.models import utcnow
 from core.signals import activity_recorded
 from leads.models import Activity, Lead, MemberScore, WebhookDelivery
-from leads.services import create_webhook, current_rules, record_activity
-from leads.services.rules import decay_factor
+from leads.services.rules import current_rules, decay_factor
+from leads.services.scoring import record_activity
+from leads.services.webhooks import create_webhook
 from tests.conftest import wait_until
 from tests.factories import MemberFactory
 from tests.leads.conftest import RULES, install_rules
@@ -60,17 +61,14 @@ def community_activity(app, member_id: int, activity_type: str, occurred_at) -> 
 
 
 def make_webhook(app, url: str) -> str:
-    app.config["WEBHOOK_ALLOW_PRIVATE_URLS"] = True
-    try:
-        with app.app_context():
-            webhook = create_webhook(url, ["lead.qualified", "lead.status_changed"], actor_id=None)
-            db.session.commit()
-            return webhook.plaintext_secret
-    finally:
-        app.config.pop("WEBHOOK_ALLOW_PRIVATE_URLS", None)
+    """A subscription to the local receiver (callers use the private_webhooks fixture)."""
+    with app.app_context():
+        webhook = create_webhook(url, ["lead.qualified", "lead.status_changed"], actor_id=None)
+        db.session.commit()
+        return webhook.plaintext_secret
 
 
-def test_leads_scenario_against_gunicorn(live_server, app, auth, receiver):
+def test_leads_scenario_against_gunicorn(live_server, app, auth, receiver, private_webhooks):
     marketer = auth.token(auth.member("marketer"), "read write ingest")
     seller_member = auth.member("sales")
     seller = auth.token(seller_member)
@@ -186,7 +184,7 @@ def test_rescore_of_a_population_on_a_real_worker(broker, app, auth):
         assert sums[member_id] * factor == pytest.approx(expected, rel=1e-3)
 
 
-def test_failed_webhook_delivery_is_retried_by_the_worker(broker, app, receiver):
+def test_failed_webhook_delivery_is_retried_by_the_worker(broker, app, receiver, private_webhooks):
     secret = make_webhook(app, receiver.url)
     receiver.statuses = [500]
     with app.app_context():

@@ -9,7 +9,8 @@ from core.extensions import db
 from core.models import utcnow
 from leads.models import Activity, Identity, Lead, LeadNote
 from leads.seed import seed_demo
-from leads.services import ingest_events, record_activity
+from leads.services.ingestion import ingest_events
+from leads.services.scoring import record_activity
 from tests.factories import MemberFactory
 from tests.leads.conftest import RULES, install_rules
 

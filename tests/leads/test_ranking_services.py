@@ -8,8 +8,8 @@ import pytest
 import leads.services.ranking as ranking
 from core.extensions import db
 from leads.models import Lead
-from leads.services import current_rules, list_leads
-from leads.services.rules import decay_factor
+from leads.services.ranking import list_leads
+from leads.services.rules import current_rules, decay_factor
 from tests.factories import MemberFactory
 from tests.leads.conftest import RULES, install_rules
 from tests.leads.factories import LeadFactory, MemberScoreFactory

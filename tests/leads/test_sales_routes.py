@@ -12,8 +12,9 @@ import sqlalchemy as sa
 from core.extensions import db
 from core.models import utcnow
 from leads.models import Lead, MemberScore
-from leads.services import LeadAlreadyClaimed, claim_lead, current_rules, record_activity
-from leads.services.rules import decay_factor
+from leads.services.rules import current_rules, decay_factor
+from leads.services.sales import LeadAlreadyClaimed, claim_lead
+from leads.services.scoring import record_activity
 from tests.factories import MemberFactory
 from tests.leads.conftest import RULES, install_rules
 from tests.leads.factories import LeadFactory
@@ -211,7 +212,8 @@ def test_product_filter_and_recent_pages(app, auth, leads):
 
 def test_conversions_are_reported_to_referrals(app, auth, leads, monkeypatch):
     calls = []
-    monkeypatch.setattr("referrals.services.record_conversion", lambda member_id, kind, at: calls.append(kind))
+    record = lambda member_id, kind, at: calls.append(kind)  # noqa: E731
+    monkeypatch.setattr("referrals.services.conversions.record_conversion", record)
     seller = auth.client("sales")
     seller.post(f"/api/v1/leads/{leads[0]}/claim")
     assert seller.patch(f"/api/v1/leads/{leads[0]}", json={"status": "won"}).get_json()["stage"] == "won"

@@ -8,10 +8,10 @@ import sqlalchemy as sa
 
 from core.extensions import db
 from core.models import utcnow
-from leads import services
 from leads.models import Lead, MemberScore, ScoringJob
-from leads.services import current_rules, record_activity
-from leads.services.rules import decay_factor
+from leads.services import rescore as rescoring
+from leads.services.rules import current_rules, decay_factor
+from leads.services.scoring import record_activity
 from leads.tasks import rescore
 from tests.factories import MemberFactory
 from tests.leads.conftest import RULES, install_rules
@@ -101,12 +101,12 @@ def test_rescore_keeps_old_scores_until_the_swap_and_catches_late_activities(app
     db.session.add(job)
     current_rules().config = copy.deepcopy(job.config)
     db.session.flush()
-    for low, high in services.plan_chunks(job):
-        services.rescore_chunk(job, low, high)
+    for low, high in rescoring.plan_chunks(job):
+        rescoring.rescore_chunk(job, low, high)
     old = db.session.get(MemberScore, early.id).engagement_sum * decay_factor(current_rules())
     assert old == pytest.approx(3.0, rel=1e-6)  # shadow columns filled, the live score untouched
     record_activity(late.id, "post_created", utcnow(), source="community")  # arrives mid-rescore, old rules
-    services.finish_rescore(job)
+    rescoring.finish_rescore(job)
     factor = decay_factor(current_rules())
     for member in (early, late):
         assert db.session.get(MemberScore, member.id).engagement_sum * factor == pytest.approx(6.0, rel=1e-3)
@@ -129,8 +129,8 @@ def test_rescore_task_is_idempotent_and_an_older_job_yields_to_newer_rules(app_c
     install_rules(RULES)
     member = MemberFactory()
     record_activity(member.id, "post_created", utcnow(), source="community")
-    older = services.update_rules({**RULES, "weights": {"post_created": 7.0}}, actor_id=None)[1]
-    newer = services.update_rules({**RULES, "weights": {"post_created": 9.0}}, actor_id=None)[1]
+    older = rescoring.update_rules({**RULES, "weights": {"post_created": 7.0}}, actor_id=None)[1]
+    newer = rescoring.update_rules({**RULES, "weights": {"post_created": 9.0}}, actor_id=None)[1]
     rescore(older.id)  # the task runs in its own app context and session
     db.session.expire_all()
     assert older.status == "superseded"

@@ -11,10 +11,10 @@ from core.extensions import db
 from core.models import utcnow
 from core.signals import activity_recorded
 from leads.models import Activity, Lead, MemberScore
-from leads.services import current_rules, record_activity
+from leads.services.announcements import lead_qualified
 from leads.services.common import days_since_unix
-from leads.services.rules import decay_factor
-from leads.signals import lead_qualified
+from leads.services.rules import current_rules, decay_factor
+from leads.services.scoring import record_activity
 from tests.factories import MemberFactory
 from tests.leads.conftest import RULES, install_rules
 

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from referrals.attribution import credit_shares, to_shares, window_shares
 from referrals.models import CREDIT_UNIT, MODELS, STANDARD_WINDOWS
+from referrals.services.attribution import credit_shares, to_shares, window_shares
 
 CONVERTED = datetime(2026, 11, 1, tzinfo=UTC)
 

@@ -187,17 +187,14 @@ def test_clicks_outside_the_window_do_not_count(app, client, auth):
     assert credits_of(app, conversion_of(app, member_id).id)["first_touch"] == [(rita.id, 1_000_000)]
 
 
-def test_window_is_configurable(app, client, auth):
+def test_window_is_configurable(app, client, auth, monkeypatch):
     with app.app_context():
         click = ClickFactory(days_ago=3)
         db.session.commit()
         visitor_id = click.visitor_id
     client.set_cookie("plvid", visitor_id)
-    app.config["REFERRAL_WINDOW_DAYS"] = 2
-    try:
-        member_id = signup(client).get_json()["id"]
-    finally:
-        app.config.pop("REFERRAL_WINDOW_DAYS")
+    monkeypatch.setitem(app.config, "REFERRAL_WINDOW_DAYS", 2)
+    member_id = signup(client).get_json()["id"]
     assert conversion_of(app, member_id) is None
 
 
@@ -247,17 +244,14 @@ def test_bot_clicks_are_flagged(app, visitor, auth):
     assert conversion_of(app, member_id).reasons == ["bot_user_agent"]
 
 
-def test_click_floods_are_flagged(app, visitor, auth):
-    app.config["REFERRAL_FLOOD_CLICKS"] = 3
-    try:
-        referrer = auth.member()
-        for _ in range(3):
-            visitor(address="192.0.2.9").get(f"/r/{referrer.referral_code}")
-        calm = visitor(address="192.0.2.9")
-        calm.get(f"/r/{referrer.referral_code}")  # the 4th click from this address within the hour
-        member_id = signup(calm).get_json()["id"]
-    finally:
-        app.config.pop("REFERRAL_FLOOD_CLICKS")
+def test_click_floods_are_flagged(app, visitor, auth, monkeypatch):
+    monkeypatch.setitem(app.config, "REFERRAL_FLOOD_CLICKS", 3)
+    referrer = auth.member()
+    for _ in range(3):
+        visitor(address="192.0.2.9").get(f"/r/{referrer.referral_code}")
+    calm = visitor(address="192.0.2.9")
+    calm.get(f"/r/{referrer.referral_code}")  # the 4th click from this address within the hour
+    member_id = signup(calm).get_json()["id"]
     assert conversion_of(app, member_id).reasons == ["click_flood"]
 
 

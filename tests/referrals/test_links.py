@@ -7,12 +7,12 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.caller import keyed_hash
 from core.extensions import db
-from core.security import keyed_hash
 from referrals.models import Click
 from referrals.services import clicks as clicks_service
 from referrals.services.clicks import UTM_KEYS
-from referrals.spool import spool_files
+from referrals.services.spool import spool_files
 from tests.referrals.conftest import BOT, drain_spool
 from tests.referrals.factories import CampaignFactory
 
@@ -76,12 +76,9 @@ def test_the_link_writes_no_session_cookie(visitor, referrer):
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_cookie_is_secure_when_sessions_are(app, visitor, referrer):
-    app.config["SESSION_COOKIE_SECURE"] = True
-    try:
-        response = visitor().get(f"/r/{referrer.referral_code}")
-    finally:
-        app.config["SESSION_COOKIE_SECURE"] = False
+def test_cookie_is_secure_when_sessions_are(app, visitor, referrer, monkeypatch):
+    monkeypatch.setitem(app.config, "SESSION_COOKIE_SECURE", True)
+    response = visitor().get(f"/r/{referrer.referral_code}")
     assert "Secure" in response.headers["Set-Cookie"]
 
 

@@ -7,7 +7,7 @@ import pytest
 from core.extensions import db
 from core.models import utcnow
 from referrals.models import MODELS
-from referrals.services import attribute_signup, record_conversion
+from referrals.services.conversions import attribute_signup, record_conversion
 from tests.factories import MemberFactory
 from tests.referrals.factories import CampaignFactory, ClickFactory
 

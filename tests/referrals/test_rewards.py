@@ -10,7 +10,7 @@ from core.extensions import db
 from core.models import utcnow
 from core.signals import activity_recorded
 from referrals.models import RewardEntry
-from referrals.services import attribute_signup, record_conversion
+from referrals.services.conversions import attribute_signup, record_conversion
 from tests.factories import MemberFactory
 from tests.referrals.factories import CampaignFactory, ClickFactory
 

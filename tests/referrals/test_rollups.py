@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from core.extensions import db
 from referrals.models import GROUPS, MODELS, Click, ClickRollup, Conversion, Credit, CreditRollup, Touch
-from referrals.services import attribute_signup, grouped, privacy, record_conversion, reports, rollups
+from referrals.services import conversions, grouped, privacy, reports, rollups
 from referrals.services.click_store import store_clicks
 from referrals.services.conversions import attribution_windows
 from referrals.services.draining import CLICK_FIELDS
@@ -76,14 +76,14 @@ def build(rng: random.Random, specs: list[dict], referrers, campaigns) -> None:
     for visitor in rng.sample(range(6), 3):
         at = BASE + timedelta(minutes=rng.randint(0, SPAN_MINUTES))
         member = MemberFactory(created_at=at)
-        attribute_signup(member, visitor_id=f"visitor-{visitor:012d}", at=at)
+        conversions.attribute_signup(member, visitor_id=f"visitor-{visitor:012d}", at=at)
         for kind in ("engaged", "lead", "customer"):
             if rng.random() < 0.5:
-                record_conversion(member.id, kind, at + timedelta(hours=rng.randint(1, 60)))
+                conversions.record_conversion(member.id, kind, at + timedelta(hours=rng.randint(1, 60)))
     if rng.random() < 0.3:
         referrer = rng.choice(referrers)  # an explicit code: a touch without a click
         at = BASE + timedelta(minutes=rng.randint(0, SPAN_MINUTES))
-        attribute_signup(
+        conversions.attribute_signup(
             MemberFactory(email=f"x{rng.random()}@mailinator.com"), referral_code=referrer.referral_code, at=at
         )
     db.session.flush()
@@ -125,9 +125,9 @@ def raw_credit(group: str, model: str, window: int, start, end, include_flagged:
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
 @given(specs=clicks_strategy, seed=st.integers(0, 2**32), period=ranges, include_flagged=st.booleans())
-def test_rollups_equal_the_raw_rows(app, people, specs, seed, period, include_flagged):
+def test_rollups_equal_the_raw_rows(app, people, specs, seed, period, include_flagged, monkeypatch):
     referrers, campaigns = people
-    app.config["REFERRAL_FLOOD_CLICKS"] = 2  # some clicks of one address are counted on another row
+    monkeypatch.setitem(app.config, "REFERRAL_FLOOD_CLICKS", 2)  # some clicks of one address are counted on another row
     savepoint = db.session.begin_nested()
     try:
         build(random.Random(seed), specs, referrers, campaigns)
@@ -141,7 +141,6 @@ def test_rollups_equal_the_raw_rows(app, people, specs, seed, period, include_fl
         assert_report_equals_raw(random.Random(seed), start, end, include_flagged)
     finally:
         savepoint.rollback()
-        app.config.pop("REFERRAL_FLOOD_CLICKS")
 
 
 def assert_report_equals_raw(rng: random.Random, start, end, include_flagged: bool) -> None:

@@ -10,7 +10,7 @@ from core.errors import ValidationFailed
 from core.extensions import db
 from core.models import utcnow
 from referrals.models import Conversion, Credit
-from referrals.services import attribute_signup, discovery_path, record_conversion
+from referrals.services.conversions import attribute_signup, discovery_path, record_conversion
 from tests.factories import MemberFactory
 from tests.referrals.factories import CampaignFactory, ClickFactory
 

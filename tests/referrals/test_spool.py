@@ -19,7 +19,7 @@ from core.models import utcnow
 from referrals.models import Click, ClickSpoolOffset
 from referrals.services.click_store import store_clicks
 from referrals.services.draining import CLICK_FIELDS, drain_spool
-from referrals.spool import ClickSpool, spool_files, writer_gone
+from referrals.services.spool import ClickSpool, spool_files, writer_gone
 from tests.conftest import ROOT, free_port, live_env, wait_for_port, wait_until
 from tests.factories import MemberFactory
 from tests.referrals.conftest import drain_spool as drain_in_test
@@ -74,20 +74,17 @@ def test_a_file_rotates_once_it_is_big_enough(app, auth, spool):
     assert drain_in_test(app) == 60
 
 
-def test_floods_are_counted_on_one_row_per_minute(app, app_ctx):
-    app.config["REFERRAL_FLOOD_CLICKS"] = 3
-    try:
-        member = MemberFactory()
-        start = utcnow().replace(second=0, microsecond=0) - timedelta(minutes=10)
-        flood = [
-            record(member, ip_hash="f" * 64, occurred_at=start + timedelta(seconds=n), visitor_id=f"visitor-{n:014d}")
-            for n in range(50)
-        ]
-        store_clicks(db.session.connection(), flood[:20])
-        store_clicks(db.session.connection(), flood[20:])
-        rows = db.session.execute(sa.select(Click.hits)).scalars().all()
-    finally:
-        app.config.pop("REFERRAL_FLOOD_CLICKS")
+def test_floods_are_counted_on_one_row_per_minute(app, app_ctx, monkeypatch):
+    monkeypatch.setitem(app.config, "REFERRAL_FLOOD_CLICKS", 3)
+    member = MemberFactory()
+    start = utcnow().replace(second=0, microsecond=0) - timedelta(minutes=10)
+    flood = [
+        record(member, ip_hash="f" * 64, occurred_at=start + timedelta(seconds=n), visitor_id=f"visitor-{n:014d}")
+        for n in range(50)
+    ]
+    store_clicks(db.session.connection(), flood[:20])
+    store_clicks(db.session.connection(), flood[20:])
+    rows = db.session.execute(sa.select(Click.hits)).scalars().all()
     assert sum(rows) == 50  # every redirect counted
     assert len(rows) == 4  # three under the limit, then one row for the rest of that minute
 

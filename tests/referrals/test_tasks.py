@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from core.extensions import db
 from core.models import utcnow
 from referrals.models import Click, Credit, Touch
-from referrals.services import attribute_signup
+from referrals.services.conversions import attribute_signup
 from referrals.tasks import purge_old_clicks
 from tests.conftest import wait_until
 from tests.factories import MemberFactory
@@ -34,13 +34,10 @@ def test_purge_deletes_only_clicks_past_retention_and_keeps_credit(app_ctx):
     assert purge_old_clicks() == 0  # running again changes nothing
 
 
-def test_retention_never_undercuts_the_attribution_window(app, app_ctx):
+def test_retention_never_undercuts_the_attribution_window(app, app_ctx, monkeypatch):
     click_ages([25])
-    app.config["REFERRAL_CLICK_RETENTION_DAYS"] = 1
-    try:
-        assert purge_old_clicks() == 0
-    finally:
-        app.config.pop("REFERRAL_CLICK_RETENTION_DAYS")
+    monkeypatch.setitem(app.config, "REFERRAL_CLICK_RETENTION_DAYS", 1)
+    assert purge_old_clicks() == 0
 
 
 @pytest.mark.live

@@ -1,31 +1,15 @@
+"""Marketing reports: their arguments (date ranges, models, windows) and results."""
+
 from datetime import UTC, date, datetime, time, timedelta
 
 from marshmallow import ValidationError, fields, post_load, validate
 
-from core.routing import MAX_ID
+from core.accounts.schemas import MemberRefSchema
 from core.schemas import BaseSchema, PageArgsSchema
-from referrals.models import CONVERSION_KINDS, MODELS, REWARD_TRIGGERS
-from referrals.services.conversions import attribution_windows
-from referrals.services.reports import GROUPS
+from referrals.models import CONVERSION_KINDS, GROUPS, MODELS
 
-PRINTABLE = validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error="Control characters are not allowed.")
-UTM = {"allow_none": True, "validate": [validate.Length(max=100), PRINTABLE]}
 DEFAULT_RANGE = timedelta(days=30)
 MIN_YEAR, MAX_YEAR = 2000, 2999
-
-
-def stored_window(days: int) -> None:
-    """Reports read stored credit, which exists for these attribution windows only."""
-    allowed = attribution_windows()
-    if days not in allowed:
-        raise ValidationError(f"Must be one of: {', '.join(map(str, allowed))}.")
-
-
-class Trimmed(fields.String):
-    """A string without surrounding whitespace, trimmed before its length is validated."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).strip()
 
 
 class Moment(fields.Field):
@@ -51,38 +35,6 @@ class Moment(fields.Field):
         return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-class MemberRefSchema(BaseSchema):
-    id = fields.Integer()
-    display_name = fields.String()
-
-
-class LinkSchema(BaseSchema):
-    code = fields.String()
-    url = fields.String()
-    campaign_id = fields.Integer()
-
-
-class CampaignSchema(BaseSchema):
-    id = fields.Integer(dump_only=True)
-    name = Trimmed(required=True, validate=[validate.Length(min=1, max=120), PRINTABLE])
-    slug = fields.String(dump_only=True)
-    landing_url = Trimmed(required=True, validate=validate.Length(min=1, max=2000))
-    utm_source = Trimmed(**UTM)
-    utm_medium = Trimmed(**UTM)
-    utm_campaign = Trimmed(**UTM)
-    active = fields.Boolean()
-    created_by_id = fields.Integer(dump_only=True, allow_none=True)
-    created_at = fields.DateTime(dump_only=True)
-
-
-class CampaignUpdateSchema(CampaignSchema):
-    """PATCH body: any field of a campaign (used with partial=True)."""
-
-
-class CampaignListArgsSchema(PageArgsSchema):
-    include_inactive = fields.Boolean(load_default=False)
-
-
 class RangeArgsSchema(BaseSchema):
     start = Moment(data_key="from", load_default=None)
     end = Moment(data_key="to", end_of_day=True, load_default=None)
@@ -100,7 +52,7 @@ class AttributionArgsSchema(RangeArgsSchema):
     group_by = fields.String(load_default="referrer", validate=validate.OneOf(GROUPS))
     window_days = fields.Integer(
         load_default=None,
-        validate=stored_window,
+        validate=validate.Range(min=1),  # which windows are stored is the report's to check (reports.check_window)
         metadata={"description": "One of the stored attribution windows (7, 14 and 30 by default); default: 30"},
     )
 
@@ -213,41 +165,3 @@ class FlagSchema(BaseSchema):
     reasons = fields.List(fields.String())
     member = fields.Nested(MemberRefSchema)
     referred_by = fields.Nested(MemberRefSchema, allow_none=True)
-
-
-class RewardRuleSchema(BaseSchema):
-    id = fields.Integer(dump_only=True)
-    campaign_id = fields.Integer(
-        allow_none=True,
-        load_default=None,
-        validate=validate.Range(min=1, max=MAX_ID),
-        metadata={"description": "Only referrals through this campaign; null: all"},
-    )
-    trigger = fields.String(required=True, validate=validate.OneOf(REWARD_TRIGGERS))
-    referrer_amount = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
-    referee_amount = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
-    unit = Trimmed(load_default="points", validate=[validate.Length(min=1, max=20), PRINTABLE])
-    active = fields.Boolean(load_default=True)
-    created_at = fields.DateTime(dump_only=True)
-
-
-class RewardRuleUpdateSchema(BaseSchema):
-    referrer_amount = fields.Integer(validate=validate.Range(min=0, max=1_000_000))
-    referee_amount = fields.Integer(validate=validate.Range(min=0, max=1_000_000))
-    active = fields.Boolean()
-
-
-class RewardEntrySchema(BaseSchema):
-    id = fields.Integer()
-    member = fields.Nested(MemberRefSchema)
-    side = fields.String(metadata={"description": "referrer or referee"})
-    trigger = fields.String()
-    amount = fields.Integer()
-    unit = fields.String()
-    referred_member_id = fields.Integer()
-    rule_id = fields.Integer()
-    created_at = fields.DateTime()
-
-
-class LedgerArgsSchema(PageArgsSchema):
-    member_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))

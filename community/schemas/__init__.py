@@ -1,0 +1,1 @@
+"""Request and response schemas of community, one module per resource, made once per module."""
