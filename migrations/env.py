@@ -1,6 +1,7 @@
 """Alembic environment, run through Flask-Migrate inside the Peerloop app."""
 
 import logging
+from contextlib import contextmanager
 
 from alembic import context
 from flask import current_app
@@ -59,10 +60,27 @@ def run_migrations_offline():
 
 
 def run_migrations_online():
-    with target_db.engine.connect() as connection:
+    with target_db.engine.connect() as connection, foreign_keys_off_on_sqlite(connection):
         context.configure(connection=connection, target_metadata=target_db.metadata, **configure_args())
         with context.begin_transaction():
             context.run_migrations()
+
+
+@contextmanager
+def foreign_keys_off_on_sqlite(connection):
+    """SQLite's batch mode rebuilds a table by copying it and dropping the original; with foreign
+    keys on, that DROP deletes every row that references the table ON DELETE CASCADE (rebuilding
+    `members` emptied the clicks, threads and tokens). The pragma only takes effect outside a
+    transaction, so it is set on the driver's connection before the migrations begin one."""
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        if sqlite:  # the pooled connection goes back as every other connection is made
+            connection.rollback()
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():
