@@ -11,9 +11,11 @@ from sqlalchemy.engine import Engine
 from core.extensions import db
 
 
-def upsert_statement(table: sa.Table):
-    """The dialect's INSERT, which knows ON CONFLICT (PostgreSQL and SQLite alike)."""
-    return (postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite).insert(table)
+def upsert_statement(table: sa.Table, bind: sa.Connection | None = None):
+    """The dialect's INSERT, which knows ON CONFLICT (PostgreSQL and SQLite alike), for the session's
+    database or the connection given."""
+    dialect = (bind or db.session.get_bind()).dialect.name
+    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
 
 
 @sa.event.listens_for(Engine, "connect")

@@ -10,10 +10,10 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from core.database import upsert_statement
 from referrals.models import GROUPS, NO_DAY, Click, ClickRollup, Conversion, Credit, CreditRollup, Touch
 
 DIMENSIONS = ("all", *GROUPS)
@@ -90,10 +90,6 @@ def key_value(key: str, has_key: bool) -> str | None:
     return key if has_key else None
 
 
-def insert_for(connection: sa.Connection, table: sa.Table):
-    return (postgresql if connection.dialect.name == "postgresql" else sqlite).insert(table)
-
-
 def adding_on_conflict(stmt, table: sa.Table, columns):
     """An existing row gets the new values added to its own."""
     return stmt.on_conflict_do_update(
@@ -154,7 +150,7 @@ def add_click_contributions(connection: sa.Connection, where, sign: int = 1, dim
     cell = [daily.c.dimension, daily.c.day, daily.c.prev_day, daily.c.key, daily.c.has_key]
     rows = with_weeks(daily, cell, [daily.c.clicks, daily.c.visitors], sign)
     table = ClickRollup.__table__
-    stmt = insert_for(connection, table).from_select(
+    stmt = upsert_statement(table, connection).from_select(
         ["dimension", "span", "day", "prev_day", "key", "has_key", "clicks", "visitors"], rows
     )
     connection.execute(adding_on_conflict(stmt, table, ("clicks", "visitors")))
@@ -204,7 +200,7 @@ def add_credit(connection: sa.Connection, conversion_ids: Iterable[int] | None =
     columns = list(daily.c)
     cell = [columns[0], columns[3], *columns[1:3], *columns[4:7]]  # (dimension, day, model, window, ...)
     table = CreditRollup.__table__
-    stmt = insert_for(connection, table).from_select(
+    stmt = upsert_statement(table, connection).from_select(
         ["dimension", "span", "day", "model", "window_days", "flagged", "key", "has_key", *CREDITED.values()],
         with_weeks(daily, cell, columns[7:]),
     )
@@ -252,7 +248,7 @@ def sums(table: sa.Table) -> tuple:
 
 
 def insert_cells(connection: sa.Connection, table: sa.Table, rows: sa.Select) -> None:
-    stmt = insert_for(connection, table).from_select(
+    stmt = upsert_statement(table, connection).from_select(
         ["dimension", "span", "day", "prev_day", "key", "has_key", "clicks", "visitors"], rows
     )
     connection.execute(adding_on_conflict(stmt, table, ("clicks", "visitors")))
