@@ -61,6 +61,8 @@ def beat_schedule(sweep_seconds: int) -> dict:
             "options": {"expires": sweep_seconds},
         },
         "purge-old-clicks": {"task": "referrals.purge_old_clicks", "schedule": crontab(minute=17, hour=3)},
+        # No entry drains the referral click spool: it lies on the disk of the web host that answered the
+        # clicks, and beat hands a job to any worker; each web process's drainer thread drains its own host.
         "purge-expired-sessions": {"task": "core.purge_expired_sessions", "schedule": crontab(minute=29, hour=3)},
     }
 
