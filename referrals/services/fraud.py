@@ -91,7 +91,7 @@ def is_flood(clicks: list[Click]) -> bool:
     """More than REFERRAL_FLOOD_CLICKS clicks on one code from one IP hash in the hour up to a touch."""
     limit = flood_limit()
     counts = [
-        sa.select(sa.func.count(Click.id)).where(
+        sa.select(sa.func.coalesce(sa.func.sum(Click.hits), 0)).where(  # a flood's row counts all its clicks
             Click.ip_hash == click.ip_hash,
             Click.code == click.code,
             Click.occurred_at > click.occurred_at - FLOOD_PERIOD,

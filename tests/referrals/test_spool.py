@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from core.extensions import db
 from core.models import utcnow
 from referrals.models import Click, ClickSpoolOffset
+from referrals.services import fraud
 from referrals.services.click_store import store_clicks
 from referrals.services.draining import CLICK_FIELDS, drain_spool
 from referrals.services.spool import ClickSpool, spool_files, writer_gone
@@ -87,6 +88,21 @@ def test_floods_are_counted_on_one_row_per_minute(app, app_ctx, monkeypatch):
     rows = db.session.execute(sa.select(Click.hits)).scalars().all()
     assert sum(rows) == 50  # every redirect counted
     assert len(rows) == 4  # three under the limit, then one row for the rest of that minute
+
+
+def test_clicks_counted_on_one_row_still_make_a_flood_for_the_fraud_check(app, app_ctx, monkeypatch):
+    monkeypatch.setitem(app.config, "REFERRAL_FLOOD_CLICKS", 3)
+    member, address = MemberFactory(), "e" * 64
+    start = utcnow().replace(second=0, microsecond=0) - timedelta(hours=2)
+    flood = [
+        record(member, ip_hash=address, occurred_at=start + timedelta(seconds=n), visitor_id=f"visitor-{n:014d}")
+        for n in range(15)
+    ]
+    store_clicks(db.session.connection(), flood)  # rows at 0, 1, 2 and 3 s, the last counting 12 clicks
+    later = start + timedelta(hours=1, seconds=2.5)  # the hour up to it holds the 3 s row only
+    store_clicks(db.session.connection(), [record(member, ip_hash=address, occurred_at=later, visitor_id="v" * 20)])
+    touch = db.session.scalar(sa.select(Click).where(Click.visitor_id == "v" * 20))
+    assert fraud.is_flood([touch])  # 13 clicks in the hour up to it, on two rows
 
 
 @pytest.mark.live
