@@ -199,19 +199,21 @@ def host_turn(directory: Path):
         os.close(fd)
 
 
-_started: set[tuple[int, int]] = set()
 _start_lock = threading.Lock()
 
 
 def start_drainer(app: Flask) -> None:
-    """Start this process's drainer thread for `app` once (REFERRAL_CLICK_DRAIN_SECONDS 0: never)."""
-    key = (id(app), os.getpid())
-    if key in _started:
+    """Start this process's drainer thread for `app` once (REFERRAL_CLICK_DRAIN_SECONDS 0: never);
+    it is `app.extensions["referral_click_drainer"]` (set its `stopped` to end it). Marked per
+    process id: a forked child starts its own."""
+    pid = os.getpid()
+    if app.extensions.get("referral_click_drainer_pid") == pid:
         return
     with _start_lock:
-        if key in _started:
+        if app.extensions.get("referral_click_drainer_pid") == pid:
             return
-        _started.add(key)
+        app.extensions["referral_click_drainer_pid"] = pid
         interval = app.config["REFERRAL_CLICK_DRAIN_SECONDS"]
         if interval > 0:
-            Drainer(app, interval).start()
+            app.extensions["referral_click_drainer"] = drainer = Drainer(app, interval)
+            drainer.start()

@@ -280,3 +280,16 @@ def test_user_agents_are_cut_before_parsing(app, visitor, referrer, monkeypatch)
     assert response.status_code == 302
     assert parsed and max(parsed) <= clicks_service.UA_MAX
     assert clicks(app)[0].ua_class == "unknown"
+
+
+def test_a_hot_link_is_read_once_per_cache_period(app, visitor, referrer, campaign, statements, monkeypatch):
+    monkeypatch.setitem(app.config, "REFERRAL_LINK_CACHE_SECONDS", 60)
+    monkeypatch.setitem(app.extensions, "referral_link_cache", None)  # this app's cache, made anew for 60 s
+    statements.clear()
+    for source in ("a", "b", "c"):
+        assert visitor().get(f"/r/{referrer.referral_code}?c=spring&utm_source={source}").status_code == 302
+    assert visitor().get("/r/unknown0000").status_code == 404
+    assert visitor().get("/r/unknown0000").status_code == 404  # an unknown code is remembered too
+    assert [s for s in statements if s in ("SELECT", "INSERT", "UPDATE", "DELETE")] == ["SELECT", "SELECT"]
+    stored = [(c.referrer_id, c.campaign_id, c.utm_source) for c in clicks(app)]
+    assert stored == [(referrer.id, campaign, source) for source in ("a", "b", "c")]

@@ -14,13 +14,23 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from config import TestConfig
+from core.app import create_links_app
 from core.extensions import db
 from core.models import utcnow
-from referrals.models import Click, ClickSpoolOffset
+from referrals.models import Click, ClickRollup, ClickSpoolOffset
 from referrals.services import fraud
 from referrals.services.click_store import store_clicks
-from referrals.services.draining import CLICK_FIELDS, drain_spool
-from referrals.services.spool import ClickSpool, spool_files, writer_gone
+from referrals.services.draining import (
+    BATCH_BYTES,
+    CLICK_FIELDS,
+    SpoolRaced,
+    drain_pending,
+    drain_spool,
+    host_turn,
+    store_file,
+)
+from referrals.services.spool import ClickSpool, read_lines, spool_files, writer_gone
 from tests.conftest import ROOT, free_port, live_env, wait_for_port, wait_until
 from tests.factories import MemberFactory
 from tests.referrals.conftest import drain_spool as drain_in_test
@@ -211,10 +221,101 @@ def test_every_answered_redirect_is_stored_when_a_worker_is_killed(app, auth, da
 
 
 def test_no_redirect_without_its_click(app, visitor, auth, monkeypatch):
-    def full_disk(self, record):
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(ClickSpool, "append", full_disk)
+    full = ClickSpool(app.config["REFERRAL_CLICK_SPOOL_DIR"], rotate_bytes=10_000)
+    full._fd, full._pid = os.open("/dev/full", os.O_WRONLY), os.getpid()  # every write: ENOSPC, a full disk
+    monkeypatch.setitem(app.extensions, "referral_click_spool", full)
     response = visitor().get(f"/r/{auth.member().referral_code}")
     assert response.status_code == 503 and "Location" not in response.headers
     assert response.get_json()["code"] == 503
+    assert full._fd is None  # the file is given up: the next click starts a new one
+
+
+def test_unreadable_lines_are_skipped_and_the_rest_stored(app, auth, spool, caplog):
+    member = auth.member()
+    spool.append(record(member, utm_content="before"))
+    with open(spool.path, "ab") as file:
+        file.write(b"not json\n" + b'{"v": 99, "occurred_at": "2026-03-01T00:00:00+00:00"}\n')
+    spool.append(record(member, utm_content="after"))
+    assert drain_in_test(app) == 2
+    assert [c.utm_content for c in stored(app)] == ["before", "after"]
+    assert sum("skipped an unreadable line" in r.getMessage() for r in caplog.records) == 2
+
+
+def test_a_drainer_with_a_stale_offset_stores_nothing(app, app_ctx, auth, spool):
+    member = auth.member()
+    spool.append(record(member, utm_content="c0"))
+    first_line = spool.path.stat().st_size
+    spool.append(record(member, utm_content="c1"))
+    assert drain_pending() == 2
+    spool.append(record(member, utm_content="c2"))
+    savepoint = db.session.begin_nested()
+    with pytest.raises(SpoolRaced):  # it read the offset before another drainer advanced it
+        store_file(db.session.connection(), spool.path, first_line, BATCH_BYTES)
+    savepoint.rollback()
+    assert [c.utm_content for c in db.session.scalars(sa.select(Click).order_by(Click.id))] == ["c0", "c1"]
+    assert drain_pending() == 1
+
+
+def test_a_line_longer_than_a_batch_is_read_whole(tmp_path):
+    path = tmp_path / "long.clicks"
+    path.write_bytes(b"x" * 100 + b"\n" + b"y" * 10)  # then a line never completed
+    assert read_lines(path, 0, 8) == (101, [b"x" * 100])
+    assert read_lines(path, 101, 8) == (0, [])
+    assert writer_gone(tmp_path / "gone.clicks")  # a file deleted meanwhile has no writer either
+
+
+@pytest.mark.live
+def test_one_drainer_per_host_at_a_time(app, tmp_path):
+    with host_turn(tmp_path) as mine, host_turn(tmp_path) as other:
+        assert (mine, other) == (True, False)
+    with host_turn(tmp_path) as again:
+        assert again  # the turn is free once its holder is done
+
+
+@pytest.mark.live
+def test_the_first_click_starts_the_drainer_that_stores_it(app, auth, database_uri, tmp_path):
+    member = auth.member()
+    links = create_links_app(
+        TestConfig,
+        SQLALCHEMY_DATABASE_URI=database_uri,
+        REFERRAL_CLICK_SPOOL_DIR=str(tmp_path),
+        REFERRAL_CLICK_DRAIN_SECONDS=0.05,
+    )
+    try:
+        for n in range(3):
+            assert links.test_client().get(f"/r/{member.referral_code}?utm_content=c{n}").status_code == 302
+        wait_until(lambda: len(stored(app, referrer_id=member.id)) == 3)
+    finally:
+        drainer = links.extensions["referral_click_drainer"]
+        drainer.stopped.set()
+        drainer.join(timeout=10)
+        with links.app_context():
+            db.engine.dispose()
+    assert not drainer.is_alive()
+    assert sorted(c.utm_content for c in stored(app, referrer_id=member.id)) == ["c0", "c1", "c2"]
+
+
+def click_rollups(app) -> set:
+    with app.app_context():
+        rows = {tuple(row) for row in db.session.execute(sa.select(ClickRollup.__table__))}
+        db.session.remove()
+        return rows
+
+
+@pytest.mark.live
+def test_the_operator_commands_drain_the_spool_and_rebuild_the_rollups(app, auth, spool, runner):
+    member = auth.member()
+    for n in range(2):
+        spool.append(record(member, utm_content=f"c{n}"))
+    spool.close()  # the web processes stopped for good
+    result = runner.invoke(args=["referrals", "drain-clicks"])
+    assert (result.exit_code, result.output) == (0, "stored 2 clicks\n")
+    assert spool_files(app.config["REFERRAL_CLICK_SPOOL_DIR"]) == []  # stored, then deleted
+    kept = click_rollups(app)
+    assert kept and len(stored(app)) == 2
+    with app.app_context():
+        db.session.execute(sa.delete(ClickRollup))  # e.g. after a bulk load that bypassed them
+        db.session.commit()
+    result = runner.invoke(args=["referrals", "rebuild-rollups"])
+    assert (result.exit_code, result.output) == (0, "rollups rebuilt\n")
+    assert click_rollups(app) == kept
