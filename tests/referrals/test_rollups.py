@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from core.accounts import services as accounts
 from core.accounts.models import Member
 from core.extensions import db
-from referrals.models import GROUPS, MODELS, Click, ClickRollup, Conversion, Credit, CreditRollup, Touch
+from referrals.models import CREDIT_UNIT, GROUPS, MODELS, Click, ClickRollup, Conversion, Credit, CreditRollup, Touch
 from referrals.services import conversions, grouped, privacy, reports, rollups
 from referrals.services.click_store import store_clicks
 from referrals.services.conversions import attribution_windows
@@ -143,6 +143,25 @@ def test_rollups_equal_the_raw_rows(app, people, specs, seed, period, include_fl
         assert_report_equals_raw(random.Random(seed), start, end, include_flagged)
     finally:
         savepoint.rollback()
+
+
+def test_hours_of_a_cut_day_are_read_from_the_raw_rows(app_ctx, people):
+    """Ranges that start or end inside a day (with rows outside them that day) read those hours raw."""
+    referrer, day = people[0][0], BASE + 2 * DAY
+    clicks = [(1, 6), (1, 18), (2, 3), (3, 24 + 10)]  # (visitor, hour from `day`)
+    spec = {"referrer": 0, "campaign": None, "utm_source": None, "utm_medium": None, "ip": None, "bot": False}
+    records = [click_record({**spec, "visitor": v, "minute": (2 * 24 + hour) * 60}, *people) for v, hour in clicks]
+    store_clicks(db.session.connection(), records)
+    for visitor, hour in ((2, 4), (1, 19)):  # a signup before the cut, one after it
+        at = day + timedelta(hours=hour)
+        conversions.attribute_signup(MemberFactory(created_at=at), visitor_id=f"visitor-{visitor:012d}", at=at)
+    key, start, end = str(referrer.id), day + timedelta(hours=12), day + 2 * DAY
+    assert grouped.click_counts("referrer", start, end) == {key: [2, 2]}  # v1 at 18:00, v3 the next day
+    assert grouped.credit_sums("referrer", "linear", 30, start, end, False) == {key: [CREDIT_UNIT, 0, 0]}
+    assert grouped.new_visitors(start, end) == 1  # v3: v1 came first at 06:00
+    inside = (day + timedelta(hours=5), day + timedelta(hours=7))  # within one day, rows on both sides
+    assert grouped.click_counts("referrer", *inside) == {key: [1, 1]}
+    assert grouped.new_visitors(*inside) == 1
 
 
 def assert_report_equals_raw(rng: random.Random, start, end, include_flagged: bool) -> None:
