@@ -12,6 +12,8 @@ accounts_signals = Namespace()
 member_signed_up = accounts_signals.signal("member-signed-up")
 # sender: the app; kwargs: member_id. Receivers anonymise their rows of this member.
 member_erased = accounts_signals.signal("member-erased")
+# An admin changed a member's member_type. sender: the app; kwargs: member, previous (str).
+member_type_changed = accounts_signals.signal("member-type-changed")
 # sender: the app; kwargs: member. Receivers return {section_name: json-able data}.
 member_export_requested = accounts_signals.signal("member-export-requested")
 
@@ -35,4 +37,5 @@ ANSWER_ACCEPTED = "answer_accepted"
 RECOMMENDATION_MADE = "recommendation_made"
 RECOMMENDATION_ENDORSED = "recommendation_endorsed"
 CONTENT_SHARED = "content_shared"
+FEEDBACK_GIVEN = "feedback_given"  # a thread's author rated the help they got (CSAT and CES), once per thread
 REFERRAL_SIGNUP = "referral_signup"

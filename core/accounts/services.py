@@ -17,7 +17,7 @@ from core.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationF
 from core.extensions import db
 from core.models import utcnow
 from core.pagination import paginate
-from core.signals import member_erased, member_export_requested, member_signed_up
+from core.signals import member_erased, member_export_requested, member_signed_up, member_type_changed
 from core.tasks import enqueue_after_commit
 
 logger = logging.getLogger(__name__)
@@ -131,8 +131,10 @@ def update_member_as_admin(member: Member, changes: dict, actor: Member) -> Memb
         if member.id == actor.id and "admin" not in roles:
             raise ValidationFailed("You cannot remove your own admin role.", field="roles")
         member.roles = [MemberRole(role=r) for r in sorted(roles)]
-    if "member_type" in changes:
-        member.member_type = changes["member_type"]
+    if "member_type" in changes and changes["member_type"] != member.member_type:
+        previous, member.member_type = member.member_type, changes["member_type"]
+        db.session.flush()
+        member_type_changed.send(current_app._get_current_object(), member=member, previous=previous)
     if "banned" in changes:
         set_banned(member, changes["banned"])
     db.session.flush()
