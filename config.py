@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from celery.schedules import crontab
+
 BASE_DIR = Path(__file__).resolve().parent
 
 
@@ -40,6 +42,14 @@ def database_url(value: str | None) -> str:
     return value
 
 
+# What `celery -A wsgi.celery_app worker --beat` (or a separate `celery beat`) runs on its own, by
+# registered task name (times in UTC).
+BEAT_SCHEDULE = {
+    "journey-refresh-journeys": {"task": "journey.refresh_journeys", "schedule": crontab(hour=2, minute=30)},
+    "journey-recompute-health": {"task": "journey.recompute_health", "schedule": crontab(hour=3, minute=0)},
+}
+
+
 def celery_settings(broker_url: str | None) -> dict:
     """Without a broker, tasks run in-process (the embedded default)."""
     return {
@@ -52,6 +62,8 @@ def celery_settings(broker_url: str | None) -> dict:
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
         "broker_connection_retry_on_startup": True,
+        "beat_schedule": BEAT_SCHEDULE,
+        "timezone": "UTC",
     }
 
 
