@@ -73,8 +73,8 @@ class FeedbackSummaryItemSchema(BaseSchema):
 
 class ReportRangeSchema(BaseSchema):
     group_by = fields.String()
-    start = fields.DateTime(data_key="from", allow_none=True)
-    end = fields.DateTime(data_key="to", allow_none=True)
+    start = fields.DateTime(data_key="from", attribute="from", allow_none=True)
+    end = fields.DateTime(data_key="to", attribute="to", allow_none=True)
 
 
 class FeedbackSummarySchema(ReportRangeSchema):

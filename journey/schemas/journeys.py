@@ -44,6 +44,6 @@ class JourneyFunnelStageSchema(BaseSchema):
 
 class JourneyFunnelSchema(BaseSchema):
     discovered_via = fields.String(allow_none=True)
-    start = fields.DateTime(data_key="from", allow_none=True)
-    end = fields.DateTime(data_key="to", allow_none=True)
+    start = fields.DateTime(data_key="from", attribute="from", allow_none=True)
+    end = fields.DateTime(data_key="to", attribute="to", allow_none=True)
     items = fields.List(fields.Nested(JourneyFunnelStageSchema))

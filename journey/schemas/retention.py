@@ -21,6 +21,6 @@ class CohortSchema(BaseSchema):
 
 class CohortsSchema(BaseSchema):
     period = fields.String()
-    start = fields.DateTime(data_key="from", allow_none=True)
-    end = fields.DateTime(data_key="to", allow_none=True)
+    start = fields.DateTime(data_key="from", attribute="from", allow_none=True)
+    end = fields.DateTime(data_key="to", attribute="to", allow_none=True)
     items = fields.List(fields.Nested(CohortSchema))

@@ -58,8 +58,9 @@ class AttributionItemSchema(BaseSchema):
 
 
 class RangeSchema(BaseSchema):
-    start = fields.DateTime(data_key="from")
-    end = fields.DateTime(data_key="to")
+    # The reports hand back {"from": ..., "to": ...}: read those keys, not attributes named start/end.
+    start = fields.DateTime(data_key="from", attribute="from")
+    end = fields.DateTime(data_key="to", attribute="to")
     include_flagged = fields.Boolean()
 
 
