@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from core.extensions import db
 
@@ -19,17 +19,37 @@ def enqueue_after_commit(task_name: str, *args, **kwargs) -> None:
     """Send the task registered as `task_name` only once the current transaction commits; drop it
     on rollback. A worker (or the in-process eager mode) must never see ids the database has not
     committed yet."""
-    db.session().info.setdefault(PENDING_KEY, []).append((task_name, args, kwargs))
+    session = db.session()
+    # The savepoint it was asked for in, if any: rolling that savepoint back drops the task.
+    savepoint = session.get_nested_transaction()
+    session.info.setdefault(PENDING_KEY, []).append((savepoint, task_name, args, kwargs))
+
+
+def within(savepoint: SessionTransaction | None, ended: SessionTransaction) -> bool:
+    while savepoint is not None:
+        if savepoint is ended:
+            return True
+        savepoint = savepoint.parent
+    return False
 
 
 @sa.event.listens_for(Session, "after_commit")
 def send_pending_tasks(session: Session) -> None:
+    # SQLAlchemy also calls this when a SAVEPOINT is released; the tasks wait for the real commit.
+    if session.in_nested_transaction():
+        return
     celery_app = current_app.extensions["celery"] if PENDING_KEY in session.info else None
-    for task_name, args, kwargs in session.info.pop(PENDING_KEY, []):
+    for _, task_name, args, kwargs in session.info.pop(PENDING_KEY, []):
         # A signature by name runs through the registered task, so eager mode still runs it in-process.
         celery_app.signature(task_name, args=args, kwargs=kwargs).apply_async()
 
 
 @sa.event.listens_for(Session, "after_rollback")
 def drop_pending_tasks(session: Session) -> None:
-    session.info.pop(PENDING_KEY, None)
+    """A rolled-back SAVEPOINT drops only the tasks asked for inside it; a full rollback drops them all."""
+    ended = session.get_nested_transaction()
+    if ended is None:
+        session.info.pop(PENDING_KEY, None)
+        return
+    pending = session.info.get(PENDING_KEY, [])
+    pending[:] = [task for task in pending if not within(task[0], ended)]

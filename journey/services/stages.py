@@ -4,7 +4,8 @@ discovery: known at all (a click, a referral, an identify, a sign-up); engagemen
 community activity; conversion: member_type customer, or a won lead; advocacy: a customer who is a
 promoter (a standing 9-10 recommendation) or whose referral converted. Members only move forward,
 and a move past a stage records that stage at the same moment, so every journey is a prefix of
-STAGES with non-decreasing times.
+STAGES with non-decreasing times: each stage is entered at the first moment the member stood at it
+or beyond.
 """
 
 from __future__ import annotations
@@ -63,14 +64,17 @@ def stage_facts(members: list[Member], converted_hints: dict[int, datetime]) -> 
 
 
 def planned_entries(times: dict, recorded: dict[str, datetime]) -> dict[str, datetime]:
-    """Every stage up to the furthest one reached, each at its own time or, if passed through, at the
-    time of the next stage reached; recorded entries stand, and times never go backwards."""
+    """Every stage up to the furthest one reached, each entered at the first moment the member stood at it
+    or beyond (a customer who joined as one passed engagement then); recorded entries stand, and a new
+    entry never comes before the one recorded for the stage below."""
     reached = [i for i, stage in enumerate(STAGES) if times.get(stage) or stage in recorded]
-    entries, previous = {}, None
+    entries: dict[str, datetime] = {}
+    previous = None
     for i, stage in enumerate(STAGES[: max(reached) + 1]):
-        at = recorded.get(stage) or times.get(stage) or next(times[s] for s in STAGES[i + 1 :] if times.get(s))
-        at = max(at, previous) if previous and stage not in recorded else at
-        entries[stage], previous = at, at
+        at = recorded.get(stage) or min(times[later] for later in STAGES[i:] if times.get(later))
+        if previous and stage not in recorded:
+            at = max(at, previous)
+        entries[stage] = previous = at
     return entries
 
 
