@@ -55,8 +55,8 @@ def engagement_falling(member, facts, rule, now):
     if earlier < rule["min_earlier"] or recent >= rule["ratio"] * usual:
         return None
     detail = (
-        f"{recent} activities in the last {rule['recent_days']} days, against {usual:.1f} per "
-        f"{rule['recent_days']} days in the {rule['earlier_days']} days before"
+        f"{recent} {'activity' if recent == 1 else 'activities'} in the last {rule['recent_days']} days, "
+        f"against {usual:.1f} per {rule['recent_days']} days in the {rule['earlier_days']} days before"
     )
     return reason("engagement_falling", detail, rule["points"])
 

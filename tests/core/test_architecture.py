@@ -148,6 +148,20 @@ def test_schemas_import_no_service():
     assert wrong == []
 
 
+def test_journey_reads_the_other_domains_only_through_their_services():
+    """Journey listens to every domain and reads what they hold through their services, never their
+    models (tables), routes or tasks."""
+    graph = edges()
+    wrong = [
+        f"{module} -> {target}"
+        for module, imported in graph.items()
+        if package_of(module) == "journey"
+        for target in imported
+        if package_of(target) in ("community", "referrals", "leads") and ".services" not in target
+    ]
+    assert wrong == []
+
+
 def commented_lines(source: str) -> set[int]:
     return {
         token.start[0]

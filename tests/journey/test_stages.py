@@ -100,7 +100,7 @@ def funnel_rows(**query) -> list[tuple]:
 
 
 def test_the_funnel_computed_by_hand(population):
-    
+
     assert funnel_rows() == [
         ("discovery", 5, None, 0.0),
         ("engagement", 3, 0.6, 2.0),  # m2 after 2 days, m3 after 1, m4 after 3: median 2
