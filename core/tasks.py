@@ -25,6 +25,15 @@ def enqueue_after_commit(task_name: str, *args, **kwargs) -> None:
     session.info.setdefault(PENDING_KEY, []).append((savepoint, task_name, args, kwargs))
 
 
+def enqueue_once_after_commit(task_name: str, *args, **kwargs) -> None:
+    """enqueue_after_commit, unless the very same call is already waiting for this commit: for work
+    that only needs doing once however often a transaction asks (e.g. refresh member 7)."""
+    session = db.session()
+    waiting = (session.get_nested_transaction(), task_name, args, kwargs)
+    if waiting not in session.info.get(PENDING_KEY, []):
+        session.info.setdefault(PENDING_KEY, []).append(waiting)
+
+
 def within(savepoint: SessionTransaction | None, ended: SessionTransaction) -> bool:
     while savepoint is not None:
         if savepoint is ended:

@@ -1,5 +1,5 @@
-"""Demo data for journey: members who joined over six months and came back less each month (retention
-cohorts), a few quiet customers, then every journey and every customer's health computed."""
+"""Demo data for journey: a dozen people joining each month for six months and coming back less each
+month (retention cohorts), two quiet customers, then every journey and every customer's health."""
 
 from __future__ import annotations
 
@@ -10,38 +10,39 @@ from core.models import utcnow
 from journey.services import health, stages
 from leads.services import scoring
 
-JOINED_OVER_DAYS = 180
-RETURN_CHANCE, RETURN_DECAY = 0.85, 0.8  # chance of activity in month k after joining: 0.85 · 0.8^k
+COHORT_MONTHS, PER_MONTH = 6, 12
+RETURN_CHANCE, RETURN_DECAY = 0.9, 0.7  # chance of a visit in month k after joining: 0.9 · 0.7^k
 BATCH = 500
 QUIET = [("Quinn Quiet", "quinn.quiet@globex.com"), ("Rowan Rest", "rowan.rest@initech.com")]
 
 
 def seed_demo(context: dict, progress) -> None:
     rng, now = context["rng"], utcnow()
-    first_joined = now - timedelta(days=JOINED_OVER_DAYS)
-    joined = [m for m in context["members"] if m.member_type != "prospect" and m.created_at > now - timedelta(hours=1)]
-    for member in joined:  # the referred ones already carry the day they signed up
-        member.created_at = first_joined + timedelta(days=rng.uniform(0, JOINED_OVER_DAYS - 30))
-        seed_returns(rng, member, now)
+    joined = [seed_joiner(rng, n, now) for n in range(COHORT_MONTHS * PER_MONTH)]
     quiet = [seed_quiet_customer(rng, name, email, now) for name, email in QUIET]
     for batch in stages.member_batches(BATCH):
         stages.refresh_journeys(batch)
-    at_risk = sum(health.update_batch(batch) for batch in health.customer_batches(BATCH))
+    for batch in health.customer_batches(BATCH):
+        health.update_batch(batch)
+    at_risk = health.status_counts().get("at_risk", 0)
     context.setdefault("summary", []).append(
-        f"Journey: {len(joined)} members joined over six months, {len(quiet)} quiet customers, "
+        f"Journey: {len(joined)} fans joined over {COHORT_MONTHS} months, {len(quiet)} quiet customers, "
         f"{at_risk} customers at risk."
     )
     progress.update(100)
 
 
-def seed_returns(rng, member, now) -> None:
-    """A visit to the site in some of the months since they joined, fewer as time goes by."""
-    month, k = member.created_at, 0
-    while month < now:
-        if rng.random() < RETURN_CHANCE * RETURN_DECAY**k:
-            at = min(month + timedelta(days=rng.uniform(0, 28)), now)
-            scoring.record_activity(member.id, "page_viewed", at, source="events", message_id=f"demo-r-{member.id}-{k}")
-        month, k = month + timedelta(days=30), k + 1
+def seed_joiner(rng, n: int, now):
+    """A fan who joined some months ago and visited the site in some of the months since, fewer as time goes by."""
+    member = accounts.create_member(f"fan{n}@fans.example", None, f"Fan {n}", member_type="fan")
+    member.created_at = now - timedelta(days=30 * (n // PER_MONTH) + rng.uniform(1, 29))
+    month = 0
+    while member.created_at + timedelta(days=30 * month) < now:
+        if rng.random() < RETURN_CHANCE * RETURN_DECAY**month:
+            at = min(member.created_at + timedelta(days=30 * month + rng.uniform(0, 29)), now)
+            scoring.record_activity(member.id, "page_viewed", at, source="events", message_id=f"demo-j-{n}-{month}")
+        month += 1
+    return member
 
 
 def seed_quiet_customer(rng, name: str, email: str, now):

@@ -119,3 +119,13 @@ def list_health(
         stmt = stmt.where(CustomerHealth.status_since < end)
     order = [CustomerHealth.health, CustomerHealth.member_id]
     return paginate(stmt, order, limit=limit, cursor=cursor, descending=False)
+
+
+def status_counts() -> dict[str, int]:
+    """{status: customers} over the customers health is kept for."""
+    stmt = (
+        sa.select(CustomerHealth.status, sa.func.count())
+        .where(CustomerHealth.member_id.in_(customers()))
+        .group_by(CustomerHealth.status)
+    )
+    return dict(db.session.execute(stmt).all())

@@ -5,7 +5,7 @@ import pytest
 from celery import shared_task
 
 from core.extensions import db
-from core.tasks import enqueue_after_commit
+from core.tasks import enqueue_after_commit, enqueue_once_after_commit
 from tests.factories import MemberFactory
 
 SEEN: list = []
@@ -61,3 +61,25 @@ def test_a_rollback_drops_everything(seen):
     db.session.rollback()
     db.session.commit()
     assert seen == []
+
+
+def test_once_means_once_per_commit_for_the_same_call(seen):
+    for label in ("a", "b", "a", "a"):
+        enqueue_once_after_commit("tests.record_call", label)
+    enqueue_after_commit("tests.record_call", "a")  # the plain kind always adds
+    db.session.commit()
+    assert seen == ["a", "b", "a"]
+    enqueue_once_after_commit("tests.record_call", "a")
+    db.session.commit()
+    assert seen == ["a", "b", "a", "a"]  # a new transaction may ask again
+
+
+def test_once_inside_a_savepoint_that_rolls_back_does_not_hide_the_outer_call(seen):
+    db.session.add(MemberFactory.build())
+    db.session.flush()
+    with pytest.raises(RuntimeError), db.session.begin_nested():
+        enqueue_once_after_commit("tests.record_call", "x")
+        raise RuntimeError
+    enqueue_once_after_commit("tests.record_call", "x")
+    db.session.commit()
+    assert seen == ["x"]
