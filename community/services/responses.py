@@ -18,30 +18,25 @@ def excerpt(body: str) -> str:
     return text if len(text) <= EXCERPT else text[: EXCERPT - 1] + "…"
 
 
-def respond(responder: Member, body: str, **subject) -> FeedbackResponse:
-    """Views check the staff role; a banned member answers nothing."""
+def respond(subject_type: str, subject, author_id: int, responder: Member, body: str, **where) -> FeedbackResponse:
+    """Store the answer to `subject` and tell its author; views check the staff role, a banned member
+    answers nothing. `where` locates the subject for the notification (thread_id, product_id)."""
     ensure_can_contribute(responder)
-    response = FeedbackResponse(responder_id=responder.id, body=body, body_html=render_markdown(body), **subject)
+    response = FeedbackResponse(responder_id=responder.id, body=body, body_html=render_markdown(body))
+    setattr(response, f"{subject_type}_id", subject.id)
     db.session.add(response)
     db.session.flush()
+    data = {**where, "response_id": response.id, "excerpt": excerpt(body)}
+    notifications.notify(
+        author_id, FEEDBACK_RESPONSE, actor_id=responder.id, subject_type=subject_type, subject_id=subject.id, data=data
+    )
     return response
 
 
 def respond_to_feedback(feedback: ThreadFeedback, responder: Member, body: str) -> FeedbackResponse:
-    response = respond(responder, body, feedback_id=feedback.id)
-    data = {"thread_id": feedback.thread_id, "response_id": response.id, "excerpt": excerpt(body)}
-    notifications.notify(
-        feedback.member_id, FEEDBACK_RESPONSE, actor_id=responder.id, subject_type="feedback",
-        subject_id=feedback.id, data=data,
-    )  # fmt: skip
-    return response
+    return respond("feedback", feedback, feedback.member_id, responder, body, thread_id=feedback.thread_id)
 
 
 def respond_to_recommendation(recommendation: Recommendation, responder: Member, body: str) -> FeedbackResponse:
-    response = respond(responder, body, recommendation_id=recommendation.id)
-    data = {"product_id": recommendation.product_id, "response_id": response.id, "excerpt": excerpt(body)}
-    notifications.notify(
-        recommendation.member_id, FEEDBACK_RESPONSE, actor_id=responder.id, subject_type="recommendation",
-        subject_id=recommendation.id, data=data,
-    )  # fmt: skip
-    return response
+    author_id, product_id = recommendation.member_id, recommendation.product_id
+    return respond("recommendation", recommendation, author_id, responder, body, product_id=product_id)

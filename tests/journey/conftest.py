@@ -10,6 +10,7 @@ import pytest
 from core.models import utcnow
 from leads.services import scoring
 from referrals.services.conversions import attribute_signup
+from tests.leads.conftest import receiver  # noqa: F401  (the real HTTP webhook receiver, shared with leads)
 from tests.referrals.factories import ClickFactory
 
 API = "/api/v1"

@@ -15,19 +15,9 @@ from leads.models import WebhookDelivery
 from leads.services.webhooks import create_webhook
 from tests.conftest import wait_until
 from tests.journey.conftest import act, ago
-from tests.leads.conftest import Receiver
 
 pytestmark = pytest.mark.live
 NIGHTLY = BEAT_SCHEDULE["journey-recompute-health"]["task"]
-
-
-@pytest.fixture
-def receiver():
-    server = Receiver()
-    try:
-        yield server
-    finally:
-        server.close()
 
 
 class Api:
