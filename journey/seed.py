@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import sqlalchemy as sa
+
 from core.accounts import services as accounts
+from core.extensions import db
 from core.models import utcnow
+from journey.models import JourneyMember, StageEntry
 from journey.services import health, stages
 from leads.services import scoring
 
@@ -20,6 +24,10 @@ def seed_demo(context: dict, progress) -> None:
     rng, now = context["rng"], utcnow()
     joined = [seed_joiner(rng, n, now) for n in range(COHORT_MONTHS * PER_MONTH)]
     quiet = [seed_quiet_customer(rng, name, email, now) for name, email in QUIET]
+    # The seeders before this one moved sign-ups and clicks into the past after some journeys were
+    # already recorded (as the actions happened): start them again from the facts as they now stand.
+    db.session.execute(sa.delete(StageEntry))
+    db.session.execute(sa.delete(JourneyMember))
     for batch in stages.member_batches(BATCH):
         stages.refresh_journeys(batch)
     for batch in health.customer_batches(BATCH):
