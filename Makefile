@@ -29,9 +29,9 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-## A Celery worker for production-style runs (needs CELERY_BROKER_URL).
+## A Celery worker for production-style runs (needs CELERY_BROKER_URL): every queue, and the periodic jobs.
 worker: install
-	$(BIN)/celery -A wsgi.celery_app worker --loglevel=INFO
+	$(BIN)/celery -A wsgi.celery_app worker --beat -Q celery,webhooks --loglevel=INFO
 
 bench: install
 	$(BIN)/python -m bench

@@ -42,16 +42,32 @@ def database_url(value: str | None) -> str:
     return value
 
 
-# What `celery -A wsgi.celery_app worker --beat` (or a separate `celery beat`) runs on its own, by
-# registered task name (times in UTC).
-BEAT_SCHEDULE = {
-    "journey-refresh-journeys": {"task": "journey.refresh_journeys", "schedule": crontab(hour=2, minute=30)},
-    "journey-recompute-health": {"task": "journey.recompute_health", "schedule": crontab(hour=3, minute=0)},
-}
+WEBHOOK_QUEUE = "webhooks"
 
 
-def celery_settings(broker_url: str | None) -> dict:
+def beat_schedule(sweep_seconds: int) -> dict:
+    """Every periodic job the product needs, run by `celery -A wsgi.celery_app worker --beat`.
+    One entry per job: later jobs (health and SLA checks) add theirs here."""
+    return {
+        # A sweep nobody ran before the next one is due is dropped, not piled up behind it.
+        "sweep-outbox": {
+            "task": "core.sweep_outbox",
+            "schedule": float(sweep_seconds),
+            "options": {"expires": sweep_seconds},
+        },
+        "purge-old-clicks": {"task": "referrals.purge_old_clicks", "schedule": crontab(minute=17, hour=3)},
+        "purge-expired-sessions": {"task": "core.purge_expired_sessions", "schedule": crontab(minute=29, hour=3)},
+        # Journeys first, so the health recompute reads stages as of tonight.
+        "journey-refresh-journeys": {"task": "journey.refresh_journeys", "schedule": crontab(minute=30, hour=2)},
+        "journey-recompute-health": {"task": "journey.recompute_health", "schedule": crontab(minute=0, hour=3)},
+    }
+
+
+def celery_settings(broker_url: str | None, *, sweep_seconds: int, webhook_deadline: int) -> dict:
     """Without a broker, tasks run in-process (the embedded default)."""
+    # The backstop behind each delivery attempt's own deadline: a stuck delivery is interrupted
+    # (soft) and, failing that, its worker process replaced (hard).
+    webhook_limit = webhook_deadline + 20
     return {
         "broker_url": broker_url or "memory://",
         "result_backend": env_str("CELERY_RESULT_BACKEND"),
@@ -62,8 +78,23 @@ def celery_settings(broker_url: str | None) -> dict:
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
         "broker_connection_retry_on_startup": True,
-        "beat_schedule": BEAT_SCHEDULE,
-        "timezone": "UTC",
+        # A publish that finds the broker down fails at once (one quick retry, a bounded connect)
+        # instead of holding the request: its outbox row waits for the sweep.
+        "broker_transport_options": {
+            "max_retries": 1,
+            "interval_start": 0,
+            "interval_step": 0.2,
+            "interval_max": 0.2,
+            "socket_connect_timeout": 5,
+        },
+        # Webhook receivers are strangers: their deliveries wait in a queue of their own, so a slow
+        # one never delays erasure or rescoring (`worker -Q celery,webhooks`).
+        "task_routes": {"leads.deliver_webhook": {"queue": WEBHOOK_QUEUE}},
+        "task_annotations": {
+            "leads.deliver_webhook": {"soft_time_limit": webhook_limit, "time_limit": webhook_limit + 15}
+        },
+        "beat_schedule": beat_schedule(sweep_seconds),
+        "timezone": "UTC",  # the crontab entries above are UTC times
     }
 
 
@@ -71,12 +102,24 @@ class Config:
     ENV_NAME = "base"
     SECRET_KEY = env_str("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = database_url(env_str("DATABASE_URL"))
-    # Pre-ping survives database restarts at the price of one round trip per request.
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": env_bool("DATABASE_POOL_PRE_PING", True)}
-    CELERY = celery_settings(env_str("CELERY_BROKER_URL"))
+    # Pre-ping survives database restarts at the price of one round trip per request. Errors and
+    # logs never show a statement's parameters: they carry secrets, tokens and emails.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": env_bool("DATABASE_POOL_PRE_PING", True), "hide_parameters": True}
+    # Deferred work is an outbox row; a sweep re-sends what is still pending this often.
+    OUTBOX_SWEEP_SECONDS = env_int("OUTBOX_SWEEP_SECONDS", 60)
+    # True: deferred work runs in the committing thread, right after the commit (tests). False:
+    # published to the broker after commit, or without a broker run by a background thread.
+    OUTBOX_INLINE = False
+    # How many reverse proxies stand in front (each appends to X-Forwarded-For); 0 ignores the header.
+    TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+    # Downgrading past the first revision of a domain drops its tables: only with this set.
+    ALLOW_DESTRUCTIVE_DOWNGRADE = env_bool("PEERLOOP_ALLOW_DESTRUCTIVE_DOWNGRADE", False)
 
     PUBLIC_SITE_URL = env_str("PUBLIC_SITE_URL", "http://127.0.0.1:5000")
     REDIRECT_ALLOWED_HOSTS = env_list("REDIRECT_ALLOWED_HOSTS")
+    # Markdown images load only from these hosts; others become links, so readers' addresses
+    # never reach a host a poster names.
+    IMAGE_ALLOWED_HOSTS = env_list("IMAGE_ALLOWED_HOSTS")
     CORS_ORIGINS = env_list("CORS_ORIGINS")
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
 
@@ -90,8 +133,29 @@ class Config:
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = env_str("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis down: count in this process's memory rather than refuse sign-ups, logins and posts.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_SIGNUP = env_str("RATELIMIT_SIGNUP", "10 per hour")
     RATELIMIT_LOGIN = env_str("RATELIMIT_LOGIN", "10 per minute")
+    # Asking for a mail (password reset, verification again): per client address and per address mailed.
+    RATELIMIT_MAIL_REQUEST = env_str("RATELIMIT_MAIL_REQUEST", "5 per hour")
+
+    # A signed-in session ends after this many days, or at logout (server-side, core.accounts.sessions).
+    SESSION_LIFETIME_DAYS = env_int("SESSION_LIFETIME_DAYS", 30)
+    EMAIL_VERIFICATION_HOURS = env_int("EMAIL_VERIFICATION_HOURS", 48)
+    PASSWORD_RESET_MINUTES = env_int("PASSWORD_RESET_MINUTES", 60)
+
+    # Flask-Mailman: smtp (production), console (prints mails; development) or file (one file per mail).
+    MAIL_BACKEND = env_str("MAIL_BACKEND", "console")
+    MAIL_SERVER = env_str("MAIL_SERVER", "localhost")
+    MAIL_PORT = env_int("MAIL_PORT", 25)
+    MAIL_USE_TLS = env_bool("MAIL_USE_TLS", False)
+    MAIL_USERNAME = env_str("MAIL_USERNAME")
+    MAIL_PASSWORD = env_str("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = env_str("MAIL_DEFAULT_SENDER", "Peerloop <no-reply@localhost>")
+    MAIL_FILE_PATH = env_str("MAIL_FILE_PATH", str(BASE_DIR / "instance" / "mail"))
+    MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 10)
 
     API_TITLE = "Peerloop"
     API_VERSION = "v1"
@@ -114,6 +178,16 @@ class Config:
 
     # Webhook URLs on private or loopback addresses are refused unless this is set.
     WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
+    # Each delivery attempt ends by this wall-clock deadline, however slowly a receiver answers,
+    # and reads at most this much of the answer.
+    WEBHOOK_DEADLINE_SECONDS = env_int("WEBHOOK_DEADLINE_SECONDS", 10)
+    WEBHOOK_MAX_RESPONSE_BYTES = env_int("WEBHOOK_MAX_RESPONSE_BYTES", 64 * 1024)
+    CELERY = celery_settings(
+        env_str("CELERY_BROKER_URL"), sweep_seconds=OUTBOX_SWEEP_SECONDS, webhook_deadline=WEBHOOK_DEADLINE_SECONDS
+    )
+
+    # Flask-WTF checks CSRF tokens on the console's forms only (console.init_app); the API has its own rules.
+    WTF_CSRF_CHECK_DEFAULT = False
 
     LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
     PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"
@@ -131,17 +205,23 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key"
     SQLALCHEMY_DATABASE_URI = database_url(env_str("TEST_DATABASE_URL", "sqlite://"))
     # Unit tests run tasks in-process; tests marked `live` switch to the real broker.
-    CELERY = {**celery_settings(env_str("CELERY_BROKER_URL")), "task_always_eager": True}
+    CELERY = {**Config.CELERY, "task_always_eager": True}
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
+    OUTBOX_INLINE = True  # deterministic: deferred work has run when commit() returns
     PASSWORD_HASH_PROFILE = "CHEAPEST"
     PUBLIC_SITE_URL = "http://peerloop.test"
+    MAIL_BACKEND = "file"
+    MAIL_FILE_PATH = env_str("TEST_MAIL_FILE_PATH", str(BASE_DIR / "instance" / "test-mail"))
+    MAIL_DEFAULT_SENDER = "Peerloop <no-reply@peerloop.test>"
+    IMAGE_ALLOWED_HOSTS = ["images.brand.example"]
     REDIRECT_ALLOWED_HOSTS = ["brand.example", "shop.brand.example"]
     CORS_ORIGINS = ["https://app.brand.example"]
 
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
+    PUBLIC_SITE_URL = env_str("PUBLIC_SITE_URL")  # no default: links must name the real site
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 

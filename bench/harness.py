@@ -84,11 +84,15 @@ def recreate_database(url: str) -> None:
         admin.dispose()
 
 
+BENCH_SITE_URL = "http://127.0.0.1:5000"  # production needs one; links point here
+
+
 def server_env(url: str, **extra) -> dict:
     env = {
         **os.environ,
         "PEERLOOP_ENV": "production",
         "SECRET_KEY": "bench-secret-key-not-for-production",
+        "PUBLIC_SITE_URL": BENCH_SITE_URL,
         "DATABASE_URL": url,
         "LOG_LEVEL": "WARNING",
         "SESSION_COOKIE_SECURE": "false",
@@ -106,6 +110,7 @@ def make_app(url: str):
     return create_app(
         ProductionConfig,
         SECRET_KEY="bench-secret-key-not-for-production",
+        PUBLIC_SITE_URL=BENCH_SITE_URL,
         SQLALCHEMY_DATABASE_URI=url,
         LOG_LEVEL="WARNING",
     )

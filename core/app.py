@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import swagger_ui_bundle
 from flask import Blueprint, Flask
 
 import core.accounts.tasks  # noqa: F401  (registers its tasks with Celery)
 import core.database  # noqa: F401  (registers the engine listeners SQLite needs)
+import core.outbox.tasks  # noqa: F401  (registers the sweep with Celery)
 from config import Config, config_for
 from core.accounts.routes import blp as accounts_blp
 from core.accounts.seed import seed_demo as seed_accounts
@@ -20,7 +22,10 @@ from core.cli import seed_demo, users_cli
 from core.errors import register_errorhandlers
 from core.extensions import api, cors, db, limiter, login_manager, migrate
 from core.health import health_bp
+from core.mail import init_mail
 from core.notifications.routes import blp as notifications_blp
+from core.outbox.dispatch import start_background_runner
+from core.proxies import TrustedProxies
 from core.routing import BoundedIntConverter
 from core.schemas import ErrorSchema
 from core.security import add_link_headers, register_security
@@ -36,6 +41,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     check_config(app)
     configure_logging(app)
+    register_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     connect_signal_receivers()
@@ -64,6 +70,7 @@ def create_links_app(config: type[Config] | None = None, **overrides) -> Flask:
             "isolation_level": "AUTOCOMMIT",
             "pool_pre_ping": False,
         }
+    register_proxies(app)
     db.init_app(app)
     app.before_request(assign_request_id)
     app.after_request(add_link_headers)
@@ -86,8 +93,18 @@ class HotPathDispatcher:
 def check_config(app: Flask) -> None:
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is not set; refusing to start without one.")
+    site = urlsplit(app.config.get("PUBLIC_SITE_URL") or "")
+    if site.scheme not in ("http", "https") or not site.hostname:
+        raise RuntimeError("PUBLIC_SITE_URL must be the site's absolute http(s) URL; refusing to start without one.")
+    if app.config["TRUSTED_PROXY_COUNT"] < 0:
+        raise RuntimeError("TRUSTED_PROXY_COUNT must be 0 or more.")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+def register_proxies(app: Flask) -> None:
+    """The client address (and scheme) as the trusted proxies in front saw it (TRUSTED_PROXY_COUNT)."""
+    app.wsgi_app = TrustedProxies(app.wsgi_app, app.config)
 
 
 def configure_logging(app: Flask) -> None:
@@ -107,6 +124,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     limiter.init_app(app)
+    init_mail(app)
     cors.init_app(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}}, supports_credentials=True)
     api.ERROR_SCHEMA = ErrorSchema
     api.init_app(app, spec_kwargs=spec_kwargs())
@@ -115,7 +133,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def spec_kwargs() -> dict:
-    error = {"description": "{}", "content": {"application/json": {"schema": "ErrorSchema"}}}
+    error = {"description": "{}", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     return {
         "components": {
             "securitySchemes": {
@@ -144,10 +162,12 @@ def swagger_assets_blueprint() -> Blueprint:
 def register_blueprints(app: Flask) -> None:
     """The API's blueprints under /api/v1, and the pages outside it."""
     # Domains are imported only while an app is composed, so importing core never loads a domain.
+    import console
     from community.routes import blp as community_blp
     from journey.routes import blp as journey_blp
     from leads.routes import blp as leads_blp
     from referrals.routes import blp as referrals_blp
+    from referrals.routes import document_public_links
     from referrals.routes import public_bp as referral_links_bp
 
     app.url_map.converters["int"] = BoundedIntConverter
@@ -155,6 +175,8 @@ def register_blueprints(app: Flask) -> None:
     for blp in (accounts_blp, notifications_blp, community_blp, referrals_blp, leads_blp, journey_blp):
         api.register_blueprint(blp, url_prefix="/api/v1")
     app.register_blueprint(referral_links_bp)  # /r/<code>, outside the API
+    console.init_app(app)  # the server-rendered pages under /console/
+    document_public_links(api.spec, app.url_map)
 
 
 def connect_signal_receivers() -> None:
@@ -175,7 +197,9 @@ def celery_init_app(app: Flask):
     import leads.tasks  # noqa: F401
     import referrals.tasks  # noqa: F401
 
-    return bind_celery(app)
+    celery_app = bind_celery(app)
+    app.before_request(start_background_runner)
+    return celery_app
 
 
 def register_cli(app: Flask) -> None:

@@ -4,6 +4,7 @@ dialect's INSERT ... ON CONFLICT on the two backends Peerloop runs on."""
 import sqlite3
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
@@ -35,3 +36,12 @@ def begin_sqlite(connection):
         # IMMEDIATE takes the write lock up front, so concurrent gunicorn workers
         # wait on busy_timeout instead of failing when a reader upgrades to writer.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def refuse_destructive_downgrade(domain: str) -> None:
+    """Called by the downgrade of a domain's first revision, which drops every table of the domain."""
+    if not current_app.config["ALLOW_DESTRUCTIVE_DOWNGRADE"]:
+        raise RuntimeError(
+            f"Downgrading past the first {domain} revision drops every {domain} table and its data. "
+            "Set PEERLOOP_ALLOW_DESTRUCTIVE_DOWNGRADE=1 to do it anyway."
+        )

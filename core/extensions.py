@@ -3,6 +3,7 @@
 from flask_cors import CORS
 from flask_limiter import Limiter
 from flask_login import LoginManager
+from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
@@ -16,3 +17,4 @@ login_manager = LoginManager()
 limiter = Limiter(key_func=hashed_remote_address)
 cors = CORS()
 api = Api()
+mail = Mail()

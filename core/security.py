@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request
 
+from core.auth import authenticated_by_token
 from core.caller import assign_request_id, current_request_id
 from core.errors import Forbidden, UnsupportedMediaType
 
@@ -15,6 +16,7 @@ DOCS_CSP = (
     "style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'"
 )
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
+FORM_BLUEPRINTS = "form_blueprints"  # app.extensions key: blueprints that accept HTML form posts
 
 
 def allowed_origin(origin: str) -> bool:
@@ -28,18 +30,27 @@ def allowed_origin(origin: str) -> bool:
     return origin.rstrip("/") in current_app.config["CORS_ORIGINS"]
 
 
+def accept_form_posts(app: Flask, blueprint_name: str) -> None:
+    """Let one blueprint of server-rendered pages take HTML form posts (not JSON). That
+    blueprint must check a CSRF token on every write itself; the API's rules are unchanged."""
+    app.extensions.setdefault(FORM_BLUEPRINTS, set()).add(blueprint_name)
+
+
 def protect_against_csrf() -> None:
-    """Writes without an Authorization header must come from an allowed origin, as JSON.
+    """Writes not authenticated by an API token must come from an allowed origin, as JSON.
 
     SameSite=Lax already keeps the cookie off cross-site form posts; the origin
     check and the JSON-only rule close the remaining gaps (old browsers, subdomains).
-    Bearer-token and HTTP Basic requests carry no ambient credential, so they pass.
+    A request a token really authenticated carries no ambient credential, so it passes;
+    a mere Authorization header (a bogus one beside a session cookie) does not.
     """
-    if request.method in SAFE_METHODS or request.authorization is not None:
+    if request.method in SAFE_METHODS or authenticated_by_token():
         return
     origin = request.headers.get("Origin") or request.headers.get("Referer")
     if origin and not allowed_origin(origin):
         raise Forbidden("Cross-origin request refused.")
+    if request.blueprint in current_app.extensions.get(FORM_BLUEPRINTS, ()):
+        return  # server-rendered pages post HTML forms; the blueprint checks their CSRF token
     if request.content_length and not request.is_json:
         raise UnsupportedMediaType("Request bodies must be JSON (Content-Type: application/json).")
 

@@ -10,10 +10,15 @@ accounts_signals = Namespace()
 # referral_code (str | None), and from the sign-up request: visitor_id (the visitor cookie as
 # sent, unchecked; str | None) and client_address (the raw address: hash it, never store it).
 member_signed_up = accounts_signals.signal("member-signed-up")
-# sender: the app; kwargs: member_id. Receivers anonymise their rows of this member.
+# sender: the app; kwargs: member_id, email (the normalised address the member had, so receivers
+# can scrub it where others' rows mention it; str | None). Receivers anonymise their rows.
 member_erased = accounts_signals.signal("member-erased")
 # An admin changed a member's member_type. sender: the app; kwargs: member, previous (str).
 member_type_changed = accounts_signals.signal("member-type-changed")
+# A prospect (a profile an integration made) joins the account that verified its address.
+# sender: the app; kwargs: prospect_id, member_id. Receivers move the prospect's rows to the
+# member; the prospect's row is deleted afterwards (its remaining rows go with it).
+prospect_claimed = accounts_signals.signal("prospect-claimed")
 # sender: the app; kwargs: member. Receivers return {section_name: json-able data}.
 member_export_requested = accounts_signals.signal("member-export-requested")
 

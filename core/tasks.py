@@ -8,57 +8,67 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 
 from core.extensions import db
+from core.outbox import services as outbox
+from core.outbox.dispatch import hand_over
+from core.outbox.models import OutboxTask
 
-PENDING_KEY = "peerloop_pending_tasks"
+PENDING_KEY = "peerloop_outbox_rows"
+COMMITTED_KEY = "peerloop_outbox_ids"
 
 
 def enqueue_after_commit(task_name: str, *args, **kwargs) -> None:
-    """Send the task registered as `task_name` only once the current transaction commits; drop it
-    on rollback. A worker (or the in-process eager mode) must never see ids the database has not
-    committed yet."""
-    session = db.session()
-    # The savepoint it was asked for in, if any: rolling that savepoint back drops the task.
-    savepoint = session.get_nested_transaction()
-    session.info.setdefault(PENDING_KEY, []).append((savepoint, task_name, args, kwargs))
+    """Run the task registered as `task_name` once the current transaction commits; never on
+    rollback. It is an outbox row written in this transaction, so the work is saved with the data
+    it concerns even when the broker is down; it is sent after the commit, and swept up later if
+    that fails. Arguments must be JSON-able ids, never personal data (they wait in a table);
+    tasks must be safe to run twice."""
+    row = outbox.add_task(task_name, args, kwargs)
+    db.session().info.setdefault(PENDING_KEY, []).append(row)
 
 
 def enqueue_once_after_commit(task_name: str, *args, **kwargs) -> None:
     """enqueue_after_commit, unless the very same call is already waiting for this commit: for work
     that only needs doing once however often a transaction asks (e.g. refresh member 7)."""
-    session = db.session()
-    waiting = (session.get_nested_transaction(), task_name, args, kwargs)
-    if waiting not in session.info.get(PENDING_KEY, []):
-        session.info.setdefault(PENDING_KEY, []).append(waiting)
+    if not any(same_call(row, task_name, args, kwargs) for row in pending_rows(db.session())):
+        enqueue_after_commit(task_name, *args, **kwargs)
 
 
-def within(savepoint: SessionTransaction | None, ended: SessionTransaction) -> bool:
-    while savepoint is not None:
-        if savepoint is ended:
-            return True
-        savepoint = savepoint.parent
-    return False
+def pending_rows(session: Session) -> list[OutboxTask]:
+    """The rows this transaction still holds: those of a rolled-back SAVEPOINT left the session."""
+    return [row for row in session.info.get(PENDING_KEY, []) if row in session]
+
+
+def same_call(row: OutboxTask, task_name: str, args: tuple, kwargs: dict) -> bool:
+    return (row.task_name, row.args, row.kwargs) == (task_name, list(args), dict(kwargs))
+
+
+# SQLAlchemy fires before_commit and after_commit when a SAVEPOINT is released too; the rows wait
+# for the real (outermost) commit, so a worker never sees ids the database has not committed.
+@sa.event.listens_for(Session, "before_commit")
+def number_outbox_rows(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
+    rows = session.info.pop(PENDING_KEY, None)
+    if rows:
+        session.flush()  # the ids, known now: after the commit the session may not query
+        session.info.setdefault(COMMITTED_KEY, []).extend(row.id for row in rows if row in session)
 
 
 @sa.event.listens_for(Session, "after_commit")
-def send_pending_tasks(session: Session) -> None:
-    # SQLAlchemy also calls this when a SAVEPOINT is released; the tasks wait for the real commit.
+def send_outbox_rows(session: Session) -> None:
     if session.in_nested_transaction():
         return
-    celery_app = current_app.extensions["celery"] if PENDING_KEY in session.info else None
-    for _, task_name, args, kwargs in session.info.pop(PENDING_KEY, []):
-        # A signature by name runs through the registered task, so eager mode still runs it in-process.
-        celery_app.signature(task_name, args=args, kwargs=kwargs).apply_async()
+    row_ids = session.info.pop(COMMITTED_KEY, None)
+    if row_ids:
+        hand_over(current_app._get_current_object(), row_ids)
 
 
 @sa.event.listens_for(Session, "after_rollback")
-def drop_pending_tasks(session: Session) -> None:
-    """A rolled-back SAVEPOINT drops only the tasks asked for inside it; a full rollback drops them all."""
-    ended = session.get_nested_transaction()
-    if ended is None:
-        session.info.pop(PENDING_KEY, None)
-        return
-    pending = session.info.get(PENDING_KEY, [])
-    pending[:] = [task for task in pending if not within(task[0], ended)]
+def forget_outbox_rows(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: its rows left the session, the others still commit (see above)
+    session.info.pop(PENDING_KEY, None)
+    session.info.pop(COMMITTED_KEY, None)

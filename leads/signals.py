@@ -6,8 +6,8 @@ announcements (leads.services.announcements), which become webhook deliveries.
 
 from __future__ import annotations
 
-from core.signals import activity_recorded, member_erased, member_export_requested
-from leads.services import privacy, scoring, webhooks
+from core.signals import activity_recorded, member_erased, member_export_requested, prospect_claimed
+from leads.services import privacy, prospects, scoring, webhooks
 from leads.services.announcements import lead_qualified, lead_status_changed
 
 
@@ -36,8 +36,14 @@ def publish_status_changed(sender, lead, previous: str) -> None:
 
 
 @member_erased.connect
-def anonymise_member(sender, member_id: int) -> None:
-    privacy.anonymise_member(member_id)
+def anonymise_member(sender, member_id: int, email: str | None = None, **extra) -> None:
+    privacy.anonymise_member(member_id, email)
+
+
+@prospect_claimed.connect
+def merge_claimed_prospect(sender, prospect_id: int, member_id: int, **extra) -> None:
+    """A prospect's history joins the account that verified its address."""
+    prospects.merge_prospect(prospect_id, member_id)
 
 
 @member_export_requested.connect

@@ -6,6 +6,7 @@ import logging
 
 import sqlalchemy as sa
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 
 from core.extensions import db
 from leads.services import rescore as rescoring
@@ -42,9 +43,18 @@ def backoff(retries: int) -> int:
 
 @shared_task(bind=True, name=webhooks.DELIVER_WEBHOOK_TASK, max_retries=MAX_DELIVERY_RETRIES)
 def deliver_webhook(self, delivery_id: int) -> None:
-    """One signed POST; on failure retried with exponential backoff (in-process mode: once, replayable)."""
+    """One signed POST; on failure retried with exponential backoff (in-process mode: once, replayable).
+    Its queue and time limits are set in config (task_routes, task_annotations)."""
     final = self.request.is_eager or self.request.retries >= MAX_DELIVERY_RETRIES
-    done = webhooks.attempt_delivery(delivery_id, final=final)
+    outgoing = webhooks.prepare_delivery(delivery_id)
+    db.session.commit()  # no transaction (on SQLite, the write lock) held while a receiver answers
+    if outgoing is None:
+        return
+    try:
+        outcome = webhooks.send_delivery(outgoing)
+    except SoftTimeLimitExceeded as exc:  # past the attempt's own deadline, e.g. a resolver that hangs
+        outcome = webhooks.Outcome(None, webhooks.describe(exc), 0)
+    done = webhooks.record_attempt(delivery_id, outcome, final=final)
     db.session.commit()
     if not done:
         raise self.retry(countdown=backoff(self.request.retries))

@@ -6,25 +6,32 @@ committed data, so they run outside the transaction and truncate afterwards.
 
 from __future__ import annotations
 
+import email
 import os
+import re
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from celery import Celery
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy import orm
 
 from config import TestConfig, database_url
 from core.accounts.models import Member
+from core.accounts.sessions import start_session
 from core.app import create_app
-from core.auth import TOKEN_PREFIX, hash_token
+from core.auth import SESSION_KEY, TOKEN_PREFIX, hash_token
 from core.extensions import db, limiter
+from core.outbox.dispatch import stop_background_runner
 from tests.factories import ApiTokenFactory, MemberFactory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,9 +61,20 @@ def reset_schema() -> None:
 
 
 @pytest.fixture(scope="session")
-def app(database_uri):
+def mail_dir(tmp_path_factory) -> Path:
+    """Where the app, gunicorn and the worker write mails (the `file` backend: one file per mail)."""
+    return tmp_path_factory.mktemp("mail")
+
+
+@pytest.fixture(scope="session")
+def app(database_uri, mail_dir):
     # Limiter initialised (so `rate_limits` can switch it on) but off by default.
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_uri, RATELIMIT_ENABLED=True)
+    app = create_app(
+        TestConfig,
+        SQLALCHEMY_DATABASE_URI=database_uri,
+        RATELIMIT_ENABLED=True,
+        MAIL_FILE_PATH=str(mail_dir),
+    )
     limiter.enabled = False
     with app.app_context():
         reset_schema()
@@ -144,9 +162,13 @@ class Auth:
         if role_or_member == "anonymous":
             return client
         member = self.member(role_or_member, **fields) if isinstance(role_or_member, str) else role_or_member
+        with self.app.app_context():
+            key = start_session(member)
+            db.session.commit()
         with client.session_transaction() as session:
             session["_user_id"] = str(member.id)
             session["_fresh"] = True
+            session[SESSION_KEY] = key
         client.member = member
         return client
 
@@ -166,6 +188,35 @@ def auth(app):
 
 
 # --- real processes -------------------------------------------------------
+
+
+class Mailbox:
+    """The mails the `file` backend wrote (one file per mail), oldest first, as parsed messages."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.seen = set(directory.iterdir())
+
+    def messages(self) -> list:
+        files = sorted((p for p in self.directory.iterdir() if p not in self.seen), key=lambda p: p.stat().st_mtime_ns)
+        return [email.message_from_bytes(p.read_bytes().rsplit(b"\n" + b"-" * 79, 1)[0]) for p in files]
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages() if m["To"] == address]
+
+    def link(self, address: str, path: str) -> str:
+        """The token of the newest link to PUBLIC_SITE_URL/<path> mailed to `address`."""
+        bodies = [m.get_payload(decode=True).decode() for m in self.to(address)]
+        tokens = [re.search(rf"/{path}\?token=([\w-]+)", body) for body in bodies]
+        found = [t.group(1) for t in tokens if t]
+        assert found, f"no {path} link mailed to {address}"
+        return found[-1]
+
+
+@pytest.fixture
+def mailbox(mail_dir) -> Mailbox:
+    """Mails sent from now on in this test."""
+    return Mailbox(mail_dir)
 
 
 def free_port() -> int:
@@ -193,14 +244,22 @@ def service_env(database_uri: str, **extra) -> dict:
     return env
 
 
-@pytest.fixture(scope="session")
-def live_server(app, database_uri):
-    """gunicorn with two workers serving the test database, as production runs it."""
+def production_env(database_uri: str, **extra) -> dict:
+    """Settings as a deployment sets them (PEERLOOP_ENV=production), on the test database, over plain HTTP."""
+    return service_env(
+        database_uri, PEERLOOP_ENV="production", SECRET_KEY=TestConfig.SECRET_KEY, DATABASE_URL=database_uri,
+        PUBLIC_SITE_URL=TestConfig.PUBLIC_SITE_URL, SESSION_COOKIE_SECURE="false", LOG_LEVEL="WARNING", **extra,
+    )  # fmt: skip
+
+
+@contextmanager
+def gunicorn(env: dict):
+    """gunicorn with two workers serving `wsgi:app`, as production runs it; yields its base URL."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
         cwd=ROOT,
-        env=service_env(database_uri),
+        env=env,
     )
     try:
         wait_for_port(port, process)
@@ -210,27 +269,107 @@ def live_server(app, database_uri):
         process.wait(timeout=10)
 
 
+@contextmanager
+def worker(env: dict, *options: str):
+    """A real Celery worker process (`celery -A wsgi.celery_app worker ...`) on every queue."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "wsgi.celery_app", "worker", "-Q", "celery,webhooks", *options],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+class RedisServer:
+    """A redis-server of the test's own on a free port, to stop and start again (never the shared one)."""
+
+    def __init__(self, directory: Path):
+        if shutil.which("redis-server") is None:
+            require_service("redis-server (to stop and start a Redis of the test's own)")
+        self.port, self.directory, self.process = free_port(), directory, None
+        self.url = f"redis://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.directory), "--loglevel", "warning"],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        wait_for_port(self.port, self.process)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture(scope="session")
-def celery_worker(app, database_uri):
+def live_server(app, database_uri, mail_dir):
+    """gunicorn with two workers serving the test database, as production runs it."""
+    with gunicorn(service_env(database_uri, TEST_MAIL_FILE_PATH=str(mail_dir))) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def celery_worker(app, database_uri, mail_dir):
     """A real Celery worker process consuming from the configured broker."""
     broker = os.environ.get("CELERY_BROKER_URL")
     if not broker:
         require_service("CELERY_BROKER_URL (a Redis broker)")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "wsgi.celery_app", "worker", "--pool=solo", "--loglevel=WARNING"],
-        cwd=ROOT,
-        env=service_env(database_uri, CELERY_WORKER_REAL="1"),
-    )
     celery_app = app.extensions["celery"]
-    try:
+    env = service_env(database_uri, CELERY_WORKER_REAL="1", TEST_MAIL_FILE_PATH=str(mail_dir))
+    with worker(env, "--pool=solo", "--loglevel=WARNING") as process:
         deadline = time.monotonic() + 30
         while not celery_app.control.ping(timeout=0.5):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("Celery worker did not start")
         yield celery_app
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+
+
+class BrokerOutage:
+    """While down, the app's tasks go to a Redis broker nobody listens on, as when Redis is down;
+    `up()` brings back the app's own Celery (in-process in unit tests)."""
+
+    def __init__(self, app, monkeypatch):
+        self.app, self.own = app, app.extensions["celery"]
+        monkeypatch.delenv("CELERY_BROKER_URL", raising=False)  # Celery prefers it to its own setting
+        self.dead = Celery(app.name, set_as_current=False)
+        self.dead.config_from_object(
+            {**app.config["CELERY"], "broker_url": f"redis://127.0.0.1:{free_port()}/0", "task_always_eager": False}
+        )
+        monkeypatch.setitem(app.extensions, "celery", self.dead)
+
+    def up(self) -> None:
+        self.app.extensions["celery"] = self.own
+
+
+@pytest.fixture
+def broker_outage(app, monkeypatch):
+    return BrokerOutage(app, monkeypatch)
+
+
+@pytest.fixture
+def background_outbox(app, monkeypatch):
+    """The embedded default: no broker, deferred work on this process's background thread
+    (which sweeps every 0.2 s here). Stopped before the test's data is truncated."""
+    monkeypatch.setitem(app.config, "OUTBOX_INLINE", False)
+    monkeypatch.setitem(app.config, "OUTBOX_SWEEP_SECONDS", 0.2)
+    yield
+    stop_background_runner(app)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from argon2 import PasswordHasher, profiles
 from core.accounts.models import ApiToken, Member, MemberRole
 from core.auth import TOKEN_PREFIX, hash_token
 from core.extensions import db
+from core.models import utcnow
 
 PASSWORD = "correct horse battery"
 
@@ -33,6 +34,8 @@ class MemberFactory(ModelFactory):
     password_hash = factory.LazyFunction(password_hash)
     display_name = factory.Faker("name")
     member_type = "customer"
+    # Members in tests have proved their address unless a test says otherwise.
+    email_verified_at = factory.LazyFunction(utcnow)
 
     @factory.post_generation
     def roles(member, create, extracted, **kwargs):

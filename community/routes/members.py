@@ -1,6 +1,6 @@
 """Public profiles, the leaderboard and search."""
 
-from community.routes.common import blp, responds
+from community.routes.common import blp, responds, viewer
 from community.schemas.members import (
     ContentSearchArgsSchema,
     ContentSearchHitSchema,
@@ -18,7 +18,7 @@ from core.schemas import PageArgsSchema
 @responds(404)
 def get_profile(member_id):
     """A member's public profile with reputation"""
-    return profiles.public_profile(member_id)
+    return profiles.public_profile(member_id, viewer())
 
 
 @blp.route("/leaderboard", methods=["GET"])

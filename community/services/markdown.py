@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import nh3
+from flask import current_app
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li",
@@ -18,11 +21,29 @@ LINK_REL = "nofollow ugc noopener"
 # html=False: raw HTML in the source is shown as text, never passed through.
 _renderer = MarkdownIt("commonmark", {"html": False})
 PROFILE_LINK = re.compile(r"^/members/([1-9][0-9]{0,9})$")
+_default_image = _renderer.renderer.rules["image"]
+
+
+def render_image(renderer, tokens, idx, options, env) -> str:
+    """An image from an allowed host stays an image; any other becomes a link to it. A reader's
+    browser would fetch the image itself, handing its address to whatever host a poster named."""
+    token = tokens[idx]
+    host = urlsplit(token.attrGet("src") or "").hostname or ""
+    if host.lower() in env["image_hosts"]:
+        return _default_image(tokens, idx, options, env)
+    src = escapeHtml(token.attrGet("src") or "")
+    text = escapeHtml(renderer.renderInlineAsText(token.children, options, env)) or src
+    return f'<a href="{src}">{text}</a>'
+
+
+_renderer.add_render_rule("image", render_image)
 
 
 def render_markdown(source: str) -> str:
-    """Sanitised HTML for a Markdown body: no scripts, no event handlers, only http(s)/mailto links."""
-    html = _renderer.render(source)
+    """Sanitised HTML for a Markdown body: no scripts, no event handlers, only http(s)/mailto links,
+    images only from IMAGE_ALLOWED_HOSTS."""
+    hosts = {host.lower() for host in current_app.config["IMAGE_ALLOWED_HOSTS"]}
+    html = _renderer.render(source, {"image_hosts": hosts})
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

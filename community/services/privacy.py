@@ -10,9 +10,12 @@ from core.extensions import db
 
 
 def anonymise_member(member_id: int) -> None:
-    """Content stays (authored by "Former member"); the link between a reporter and their flags goes, and
-    so do the words of their private ratings (the numbers stay for the record, out of every summary)."""
-    db.session.execute(sa.update(PostFlag).where(PostFlag.reporter_id == member_id).values(reporter_id=None))
+    """Content stays (authored by "Former member"); the link between a reporter and their flags
+    goes, and so does what they wrote in them and in their private ratings (the numbers stay for
+    the record, out of every summary)."""
+    db.session.execute(
+        sa.update(PostFlag).where(PostFlag.reporter_id == member_id).values(reporter_id=None, details="")
+    )
     db.session.execute(sa.update(ThreadFeedback).where(ThreadFeedback.member_id == member_id).values(comment=""))
 
 

@@ -7,6 +7,9 @@ import sqlalchemy as sa
 from community.models import CommunityProfile
 from community.services.common import get_member_or_404
 from core.accounts.models import Member
+from core.accounts.prospects import is_unclaimed_prospect
+from core.auth import is_staff
+from core.errors import NotFound
 from core.extensions import db
 from core.pagination import paginate
 
@@ -21,8 +24,11 @@ class PublicProfile:
             setattr(self, name, getattr(stats, name) if stats is not None else 0)
 
 
-def public_profile(member_id: int) -> PublicProfile:
+def public_profile(member_id: int, viewer: Member | None = None) -> PublicProfile:
+    """Someone an integration imported who has not signed up is known to staff only."""
     member = get_member_or_404(member_id)
+    if is_unclaimed_prospect(member) and not is_staff(viewer):
+        raise NotFound("No such member.")
     return PublicProfile(member, db.session.get(CommunityProfile, member_id))
 
 

@@ -11,8 +11,8 @@ from core.extensions import db
 from core.models import TimestampMixin, in_list, utcnow
 
 ROLES = ("member", "moderator", "marketer", "sales", "admin")
-# A prospect is a profile made for someone who has not signed up (no password); signing up
-# with its email claims it (core.accounts.services.create_member).
+# A prospect is a profile made for someone who has not signed up (no password). Its history
+# joins an account only once that account has verified the address (core.accounts.prospects).
 PROSPECT = "prospect"
 MEMBER_TYPES = ("customer", "fan", "employee", PROSPECT)
 
@@ -37,6 +37,11 @@ class Member(UserMixin, TimestampMixin, db.Model):
     company: Mapped[str | None] = mapped_column(sa.String(120))
     job_title: Mapped[str | None] = mapped_column(sa.String(120))
     bio: Mapped[str | None] = mapped_column(sa.String(1000))
+    email_verified_at: Mapped[datetime | None]
+    # Set on a prospect whose address an account took before verifying it: the prospect steps
+    # aside (its email_normalized becomes a placeholder) and waits here for that address to be
+    # verified, when it joins the account (core.accounts.prospects).
+    claim_email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)
     banned_at: Mapped[datetime | None]
     erased_at: Mapped[datetime | None]
     content_erased_at: Mapped[datetime | None]
@@ -49,6 +54,10 @@ class Member(UserMixin, TimestampMixin, db.Model):
     @property
     def role_names(self) -> list[str]:
         return ["member", *(r.role for r in self.roles if r.role != "member")]
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     @property
     def is_banned(self) -> bool:
@@ -90,3 +99,46 @@ class ApiToken(db.Model):
     @property
     def scopes(self) -> list[str]:
         return self.scope_list.split()
+
+
+class MemberSession(db.Model):
+    """One signed-in browser. The cookie carries a random key; only its SHA-256 is kept, and
+    deleting the row ends the session whatever cookie a browser still holds."""
+
+    __tablename__ = "member_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+VERIFY_EMAIL = "verify_email"
+RESET_PASSWORD = "reset_password"
+MAIL_TOKEN_PURPOSES = (VERIFY_EMAIL, RESET_PASSWORD)
+
+
+class MailToken(db.Model):
+    """A single-use, expiring secret sent by mail (a verification or password-reset link);
+    stored as its SHA-256, with the address it was sent to."""
+
+    __tablename__ = "mail_tokens"
+    __table_args__ = (sa.CheckConstraint(in_list("purpose", MAIL_TOKEN_PURPOSES), name="purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(sa.String(20))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    email_normalized: Mapped[str] = mapped_column(sa.String(254))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class ErasedEmail(db.Model):
+    """An erased person's address as a keyed hash: integrations cannot create them again."""
+
+    __tablename__ = "erased_emails"
+
+    email_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    erased_at: Mapped[datetime] = mapped_column(default=utcnow)

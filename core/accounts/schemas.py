@@ -33,6 +33,7 @@ class MemberSchema(BaseSchema):
     bio = fields.String(dump_only=True, allow_none=True)
     roles = fields.List(fields.String(), attribute="role_names", dump_only=True)
     referral_code = fields.String(dump_only=True)
+    email_verified = fields.Boolean(dump_only=True)
     banned = fields.Boolean(attribute="is_banned", dump_only=True)
     created_at = fields.DateTime(dump_only=True)
 
@@ -46,11 +47,32 @@ class MemberRefSchema(BaseSchema):
 
 class ProfileUpdateSchema(BaseSchema):
     display_name = fields.String(validate=DISPLAY_NAME)
+    email = fields.Email(metadata={"description": "Needs current_password; the new address must be verified."}, **EMAIL)
     company = fields.String(allow_none=True, validate=validate.Length(max=120))
     job_title = fields.String(allow_none=True, validate=validate.Length(max=120))
     bio = fields.String(allow_none=True, validate=validate.Length(max=1000))
     password = fields.String(load_only=True, validate=PASSWORD)
     current_password = fields.String(load_only=True, validate=validate.Length(max=200))
+
+
+TOKEN = validate.Length(min=1, max=200)
+
+
+class VerifyEmailSchema(BaseSchema):
+    token = fields.String(required=True, load_only=True, validate=TOKEN)
+
+
+class EmailRequestSchema(BaseSchema):
+    email = fields.Email(required=True, **EMAIL)
+
+
+class PasswordResetSchema(BaseSchema):
+    token = fields.String(required=True, load_only=True, validate=TOKEN)
+    password = fields.String(required=True, load_only=True, validate=PASSWORD)
+
+
+class AcceptedSchema(BaseSchema):
+    message = fields.String(dump_only=True)
 
 
 class MemberAdminUpdateSchema(BaseSchema):

@@ -6,12 +6,12 @@ import logging
 
 import sqlalchemy as sa
 
-from core.accounts.models import PROSPECT, Member
-from core.accounts.services import create_member, find_member_by_email
+from core.accounts.models import Member
 from core.extensions import db
 from core.models import utcnow
 from leads.models import Activity, Identity, MemberScore
 from leads.services.common import insert_ignoring_conflicts
+from leads.services.prospects import member_for_email, prospect_for_email, traits_fill_profile
 from leads.services.scoring import ensure_score_row, lock_scores, record_activity, refresh_fit, score_activity
 
 logger = logging.getLogger(__name__)
@@ -84,20 +84,21 @@ def email_in(event: dict) -> str | None:
 
 
 def resolve_member(*, user_id: str | None, anonymous_id: str | None, email: str | None) -> Member | None:
-    """The member linked to the userId, else the anonymousId, else the one with the traits' email."""
+    """The member linked to the userId, else the anonymousId, else whom the traits' email means."""
     for kind, external_id in (("user_id", user_id), ("anonymous_id", anonymous_id)):
         if external_id:
             identity = db.session.get(Identity, (kind, external_id))
             if identity is not None:
                 return db.session.get(Member, identity.member_id)
-    return find_member_by_email(email) if email else None
+    return member_for_email(email) if email else None
 
 
 def identify(user_id: str | None, anonymous_id: str | None, traits: dict, member: Member | None) -> Member | None:
-    """Link the ids to the member with that email, or to a new prospect; attach their past events."""
+    """Link the ids to the member with that email, or to a new prospect (not for an erased
+    person's address); attach their past events."""
     email = traits.get("email")
     if member is None and email:
-        member = create_member(email, None, display_name(traits, email), member_type=PROSPECT)
+        member = prospect_for_email(email, display_name(traits, email))
     if member is None:
         return None
     for kind, external_id in (("user_id", user_id), ("anonymous_id", anonymous_id)):
@@ -116,15 +117,10 @@ def display_name(traits: dict, email: str) -> str:
 
 
 def apply_traits(member: Member, traits: dict) -> None:
-    """Fill profile gaps from traits (never overwrite what the member said themselves)."""
-    company = traits.get("company")
-    company_name = company.get("name") if isinstance(company, dict) else company
-    if isinstance(company_name, str) and company_name.strip() and not member.company:
-        member.company = company_name.strip()[:120]
-    title = traits.get("title") or traits.get("job_title")
-    if isinstance(title, str) and title.strip() and not member.job_title:
-        member.job_title = title.strip()[:120]
-    db.session.flush()
+    """Fill a prospect's profile gaps from traits; a signed-up member's profile is their own.
+    The company size (not a profile field) is kept for everyone."""
+    if traits_fill_profile(member):
+        fill_profile(member, traits)
     ensure_score_row(member)
     size = company_size(traits)
     if size is not None:
@@ -134,6 +130,17 @@ def apply_traits(member: Member, traits: dict) -> None:
             .values(company_size=size)
             .execution_options(synchronize_session=False)
         )
+
+
+def fill_profile(member: Member, traits: dict) -> None:
+    company = traits.get("company")
+    company_name = company.get("name") if isinstance(company, dict) else company
+    if isinstance(company_name, str) and company_name.strip() and not member.company:
+        member.company = company_name.strip()[:120]
+    title = traits.get("title") or traits.get("job_title")
+    if isinstance(title, str) and title.strip() and not member.job_title:
+        member.job_title = title.strip()[:120]
+    db.session.flush()
 
 
 def company_size(traits: dict) -> int | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from core.accounts.models import Member
@@ -9,8 +11,9 @@ from core.extensions import db
 from leads.models import Activity, Identity, Lead, LeadNote, MemberScore, WebhookDelivery
 
 
-def anonymise_member(member_id: int) -> None:
-    """Keep counts and scores; drop what identifies or describes the person."""
+def anonymise_member(member_id: int, email: str | None = None) -> None:
+    """Keep counts and scores; drop what identifies or describes the person, and their address
+    wherever others' activities mention it."""
     activities = sa.update(Activity).where(Activity.member_id == member_id)
     db.session.execute(activities.values(properties={}, anonymous_id=None, user_id=None))
     db.session.execute(sa.delete(Identity).where(Identity.member_id == member_id))
@@ -18,6 +21,31 @@ def anonymise_member(member_id: int) -> None:
     lead_ids = sa.select(Lead.id).where(Lead.member_id == member_id)
     db.session.execute(sa.update(LeadNote).where(LeadNote.lead_id.in_(lead_ids)).values(body="[erased]"))
     anonymise_deliveries(member_id)
+    if email:
+        scrub_email_from_activities(email)
+
+
+ERASED = "[erased]"
+
+
+def scrub_email_from_activities(email: str) -> None:
+    """Activities of others (or of no one yet) that mention the address keep their shape, not it.
+    The database narrows by text (a superset: LIKE's wildcards); Python replaces exactly."""
+    pattern = re.compile(re.escape(email), re.IGNORECASE)
+    mentions = sa.func.lower(sa.cast(Activity.properties, sa.Text)).like(f"%{email.lower()}%")
+    for activity in db.session.scalars(sa.select(Activity).where(mentions)):
+        activity.properties = scrubbed(activity.properties, pattern)
+    db.session.flush()
+
+
+def scrubbed(value, pattern: re.Pattern):
+    if isinstance(value, str):
+        return pattern.sub(ERASED, value)
+    if isinstance(value, dict):
+        return {pattern.sub(ERASED, k): scrubbed(v, pattern) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrubbed(v, pattern) for v in value]
+    return value
 
 
 ERASED_PAYLOAD_FIELDS = ("email", "display_name")

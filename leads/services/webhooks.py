@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import secrets
-import socket
 import time
 import uuid
 from base64 import b64encode
-from urllib.parse import urlsplit, urlunsplit
+from dataclasses import dataclass
 
 import requests
 import sqlalchemy as sa
 from flask import current_app
-from requests.adapters import HTTPAdapter
 from standardwebhooks import Webhook as Signer
 
 from core.errors import NotFound, ValidationFailed
@@ -24,111 +21,14 @@ from core.models import utcnow
 from core.pagination import paginate
 from core.tasks import enqueue_after_commit
 from leads.models import Lead, Webhook, WebhookAttempt, WebhookDelivery
+from leads.services.webhook_transport import DeadlineExceeded, check_url, post
 
 logger = logging.getLogger(__name__)
-TIMEOUT_SECONDS = 5
 DELIVER_WEBHOOK_TASK = "leads.deliver_webhook"  # leads.tasks.deliver_webhook
-
-
-class UnsafeWebhookUrl(ValidationFailed):
-    """The URL points at a private, loopback or otherwise internal address."""
 
 
 def private_urls_allowed() -> bool:
     return current_app.config["WEBHOOK_ALLOW_PRIVATE_URLS"]
-
-
-NAT64_PREFIX = ipaddress.ip_network("64:ff9b::/96")
-LOCAL_NAT64_PREFIX = ipaddress.ip_network("64:ff9b:1::/48")
-
-
-def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
-    """The IPv4 address an IPv6 form carries (mapped, NAT64, 6to4, Teredo, IPv4-compatible), if any."""
-    if address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    if address.sixtofour is not None:
-        return address.sixtofour
-    if address.teredo is not None:
-        return address.teredo[1]
-    if address in NAT64_PREFIX or address in LOCAL_NAT64_PREFIX:
-        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-    if int(address) >> 32 == 0:  # ::a.b.c.d (IPv4-compatible, deprecated)
-        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-    return None
-
-
-def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    """Globally reachable, and so is any IPv4 address an IPv6 form embeds."""
-    if not address.is_global:
-        return False
-    inner = embedded_ipv4(address) if address.version == 6 else None
-    return inner is None or inner.is_global
-
-
-def split_url(url: str):
-    """(parts, port) of an absolute http(s) URL, or ValidationFailed naming url."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationFailed("Give an absolute http(s) URL.", field="url")
-    try:
-        port = parts.port
-    except ValueError:
-        raise ValidationFailed("The URL's port must be a number from 1 to 65535.", field="url") from None
-    if port == 0:
-        raise ValidationFailed("The URL's port must be a number from 1 to 65535.", field="url")
-    return parts, port or (443 if parts.scheme == "https" else 80)
-
-
-def public_address(url: str) -> str:
-    """Resolve the URL's host once and return an address to connect to; refuse if ANY address
-    it resolves to is non-public (SSRF, including IPv6 forms that embed a private IPv4)."""
-    parts, port = split_url(url)
-    try:
-        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
-        raise ValidationFailed("The URL's host does not resolve.", field="url") from None
-    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
-    if not addresses or not all(is_public(address) for address in addresses):
-        raise UnsafeWebhookUrl("Private, loopback and internal addresses are not allowed.", field="url")
-    return str(addresses[0])
-
-
-def check_url(url: str, *, allow_private: bool = False) -> None:
-    """Refuse URLs whose host resolves to a non-public address (SSRF), unless allowed."""
-    split_url(url)
-    if not allow_private:
-        public_address(url)
-
-
-class PinnedAdapter(HTTPAdapter):
-    """Connects to a vetted IP while TLS still sends SNI for, and checks the certificate against, the name."""
-
-    def __init__(self, hostname: str):
-        self.hostname = hostname
-        super().__init__(max_retries=0)
-
-    def init_poolmanager(self, connections, maxsize, block=False, **pool_kwargs):
-        pool_kwargs.update(server_hostname=self.hostname, assert_hostname=self.hostname)
-        super().init_poolmanager(connections, maxsize, block=block, **pool_kwargs)
-
-
-def post(url: str, body: str, headers: dict, *, allow_private: bool) -> requests.Response:
-    """POST without following redirects. Unless private addresses are allowed, the host is resolved
-    once, vetted, and the connection made to that very address (no second lookup to rebind)."""
-    if allow_private:
-        return requests.post(url, data=body, headers=headers, timeout=TIMEOUT_SECONDS, allow_redirects=False)
-    parts, _ = split_url(url)
-    address = public_address(url)
-    host = f"[{address}]" if ":" in address else address
-    netloc = host if parts.port is None else f"{host}:{parts.port}"
-    pinned = urlunsplit(parts._replace(netloc=netloc))
-    authority = parts.netloc.rpartition("@")[2]
-    with requests.Session() as session:
-        session.trust_env = False  # no proxy from the environment: we connect where we vetted
-        session.mount("https://", PinnedAdapter(parts.hostname))
-        return session.post(
-            pinned, data=body, headers={**headers, "Host": authority}, timeout=TIMEOUT_SECONDS, allow_redirects=False
-        )
 
 
 def create_webhook(url: str, events: list[str], actor_id: int) -> Webhook:
@@ -213,32 +113,81 @@ def replay_delivery(webhook: Webhook, delivery_id: int) -> WebhookDelivery:
     return delivery
 
 
-def attempt_delivery(delivery_id: int, *, final: bool) -> bool:
-    """POST the signed payload once and log the attempt. True when there is nothing left to do."""
+@dataclass(frozen=True)
+class Outgoing:
+    """A delivery ready to send: read from the database, sent without holding a transaction."""
+
+    delivery_id: int
+    url: str
+    body: str
+    headers: dict
+    allow_private: bool
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+
+
+def prepare_delivery(delivery_id: int) -> Outgoing | None:
+    """The signed request of a delivery still to make; None when there is nothing left to do."""
     delivery = db.session.get(WebhookDelivery, delivery_id)
     if delivery is None or delivery.status == "succeeded":
-        return True
+        return None
     webhook = db.session.get(Webhook, delivery.webhook_id)
     if webhook is None or webhook.deleted_at is not None:
         delivery.status = "failed"
-        return True
+        db.session.flush()
+        return None
+    body, headers = signed_body(delivery), signed_headers(webhook, delivery)
+    return Outgoing(delivery.id, webhook.url, body, headers, webhook.allow_private)
+
+
+def send_delivery(outgoing: Outgoing) -> Outcome:
+    """One POST, no database: vetted again at send time (DNS may have changed), and connected to the
+    vetted address, within WEBHOOK_DEADLINE_SECONDS, reading at most WEBHOOK_MAX_RESPONSE_BYTES."""
+    config = current_app.config
     status_code, error, started = None, None, time.monotonic()
     try:
-        response = post(
-            webhook.url, signed_body(delivery), signed_headers(webhook, delivery), allow_private=webhook.allow_private
-        )  # vetted again at send time, and connected to the vetted address: DNS may have changed
-        status_code = response.status_code
-    except (requests.RequestException, ValidationFailed) as exc:
-        error = f"{exc.__class__.__name__}: {getattr(exc, 'message', None) or exc}"[:300]
-    duration = int((time.monotonic() - started) * 1000)
-    db.session.add(WebhookAttempt(delivery_id=delivery.id, status_code=status_code, error=error, duration_ms=duration))
-    ok = status_code is not None and 200 <= status_code < 300
+        status_code = post(
+            outgoing.url, outgoing.body, outgoing.headers, allow_private=outgoing.allow_private,
+            deadline=config["WEBHOOK_DEADLINE_SECONDS"], max_bytes=config["WEBHOOK_MAX_RESPONSE_BYTES"],
+        )  # fmt: skip
+    except (requests.RequestException, ValidationFailed, DeadlineExceeded) as exc:
+        error = describe(exc)
+    return Outcome(status_code, error, int((time.monotonic() - started) * 1000))
+
+
+def describe(exc: BaseException) -> str:
+    return f"{exc.__class__.__name__}: {getattr(exc, 'message', None) or exc}"[:300]
+
+
+def record_attempt(delivery_id: int, outcome: Outcome, *, final: bool) -> bool:
+    """Log the attempt on its delivery. True when there is nothing left to do."""
+    delivery = db.session.get(WebhookDelivery, delivery_id)
+    if delivery is None:
+        return True
+    db.session.add(
+        WebhookAttempt(
+            delivery_id=delivery.id,
+            status_code=outcome.status_code,
+            error=outcome.error,
+            duration_ms=outcome.duration_ms,
+        )
+    )
+    ok = outcome.status_code is not None and 200 <= outcome.status_code < 300
     delivery.attempt_count += 1
-    delivery.last_status_code = status_code
-    delivery.status = "succeeded" if ok else ("failed" if final else "retrying")
-    delivery.delivered_at = utcnow() if ok else None
+    delivery.last_status_code = outcome.status_code
+    if delivery.status != "succeeded":  # another attempt may have succeeded meanwhile
+        delivery.status = "succeeded" if ok else ("failed" if final else "retrying")
+        delivery.delivered_at = utcnow() if ok else None
     db.session.flush()
-    logger.info("webhook %s delivery %s attempt %s: %s", webhook.id, delivery.id, delivery.attempt_count, status_code)
+    logger.info(
+        "webhook %s delivery %s attempt %s: %s",
+        delivery.webhook_id, delivery.id, delivery.attempt_count, outcome.status_code,
+    )  # fmt: skip
     return ok or final
 
 

@@ -7,6 +7,8 @@ Revises: 0001
 import sqlalchemy as sa
 from alembic import op
 
+from core.database import refuse_destructive_downgrade
+
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -281,6 +283,7 @@ def upgrade():
 
 
 def downgrade():
+    refuse_destructive_downgrade("community")
     dialect = op.get_bind().dialect.name
     for statement in PG_SEARCH_DROP if dialect == "postgresql" else SQLITE_SEARCH_DROP if dialect == "sqlite" else []:
         op.execute(statement)

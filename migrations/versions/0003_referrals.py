@@ -7,6 +7,8 @@ Revises: 0002
 import sqlalchemy as sa
 from alembic import op
 
+from core.database import refuse_destructive_downgrade
+
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
@@ -167,6 +169,7 @@ def upgrade():
 
 
 def downgrade():
+    refuse_destructive_downgrade("referrals")
     op.drop_table('referral_reward_ledger')
     op.drop_table('referral_reward_rules')
     op.drop_table('referral_credits')

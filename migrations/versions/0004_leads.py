@@ -7,6 +7,8 @@ Revises: 0003
 import sqlalchemy as sa
 from alembic import op
 
+from core.database import refuse_destructive_downgrade
+
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
@@ -180,6 +182,7 @@ def upgrade():
 
 
 def downgrade():
+    refuse_destructive_downgrade("leads")
     op.drop_table('lead_webhook_attempts')
     with op.batch_alter_table('lead_webhook_deliveries', schema=None) as batch_op:
         batch_op.drop_index('ix_lead_webhook_deliveries_webhook')

@@ -2,14 +2,16 @@
 staff responses, journey stages, customer health and its rules
 
 Revision ID: 0011
-Revises: 0004
+Revises: 0009
 """
 
 import sqlalchemy as sa
 from alembic import op
 
+from core.database import refuse_destructive_downgrade
+
 revision = "0011"
-down_revision = "0004"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
@@ -128,6 +130,7 @@ def upgrade():
 
 
 def downgrade():
+    refuse_destructive_downgrade("journey")
     with op.batch_alter_table('feedback_responses', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_feedback_responses_recommendation_id'))
         batch_op.drop_index(batch_op.f('ix_feedback_responses_feedback_id'))

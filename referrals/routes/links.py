@@ -37,6 +37,42 @@ def follow_referral_link(code):
     return visitor_cookie(redirect(target, 302), visitor_id)
 
 
+def query_parameter(name: str, description: str) -> dict:
+    return {"name": name, "in": "query", "required": False, "schema": {"type": "string"}, "description": description}
+
+
+def document_public_links(spec, url_map) -> None:
+    """/r/<code> is a plain Flask view outside the API's blueprints: its OpenAPI entry, by hand."""
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    parameters = [
+        query_parameter("c", "a campaign's slug: its landing URL and UTM defaults"),
+        query_parameter("content", "shared content, thread-<id> or recommendation-<id>: redirects to its page"),
+        *(query_parameter(key, "kept on the click and passed on to the destination") for key in clicks.UTM_KEYS),
+    ]
+    redirect_headers = {
+        "Location": {"schema": {"type": "string", "format": "uri"}, "description": "an allow-listed destination"},
+        "Set-Cookie": {"schema": {"type": "string"}, "description": f"the {VISITOR_COOKIE} visitor cookie"},
+    }
+    operation = {
+        "tags": ["referrals"],
+        "operationId": "follow_referral_link",
+        "summary": "Follow a referral link (outside /api/v1): record the click, redirect",
+        "description": "Records a click (visitor cookie, UTM values, referring host, user-agent class, "
+        "hashed IP) and redirects to the campaign's landing page, the shared content or the site. "
+        "Only allow-listed hosts: never an open redirect.",
+        "security": [],
+        "parameters": parameters,
+        "responses": {
+            "302": {"description": "Redirect to the destination", "headers": redirect_headers},
+            "404": {"description": "No such referral link", "content": error},
+            "default": {"description": "Error", "content": error},
+        },
+    }
+    code = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}, "description": "a code"}
+    [rule] = url_map.iter_rules(f"{public_bp.name}.{follow_referral_link.__name__}")
+    spec.path(rule=rule, operations={"get": operation}, parameters=[code])
+
+
 def visitor_cookie(response, visitor_id: str):
     config = current_app.config
     response.set_cookie(

@@ -63,7 +63,8 @@ def test_a_hidden_reply_is_no_help_and_a_banned_author_cannot_rate(app, auth, an
     assert rate(answered["asker"], thread_id).status_code == 409
     moderator.post(f"{API}/moderation/posts/{answered['reply']['id']}/unhide")
     moderator.post(f"{API}/moderation/members/{answered['asker'].member.id}/ban")
-    assert rate(answered["asker"], thread_id).status_code == 403
+    assert rate(answered["asker"], thread_id).status_code == 401  # the ban ended their sessions
+    assert rate(auth.client(answered["asker"].member), thread_id).status_code == 403  # signed in again
 
 
 @pytest.mark.parametrize(
@@ -244,6 +245,7 @@ def test_responses_to_nothing_and_from_a_banned_moderator(app, auth, answered):
     rating = rate(answered["asker"], answered["thread"]["id"]).get_json()
     moderator = auth.client("moderator")
     admin.post(f"{API}/moderation/members/{moderator.member.id}/ban")
+    moderator = auth.client(moderator.member)  # signed in again after the ban ended their sessions
     assert moderator.post(f"{API}/feedback/{rating['id']}/response", json={"body": "Hi"}).status_code == 403
 
 

@@ -53,5 +53,7 @@ def test_a_community_day(auth, live_server):
     moderator("POST", f"/moderation/posts/{opener['id']}/hide", 200)
     anonymous("GET", f"/threads/{thread['id']}", 404)
     moderator("POST", f"/moderation/members/{helper.id}/ban", 200)
+    help_("POST", "/threads", 401, json={"category_id": 1, "title": "Again", "body": "x"})  # the ban revoked the token
+    help_ = Api(live_server, auth.token(helper))
     assert "banned" in help_("POST", "/threads", 403, json={"category_id": 1, "title": "Again", "body": "x"})["message"]
     anonymous("POST", "/threads", 401, json={})

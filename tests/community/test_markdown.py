@@ -59,7 +59,7 @@ class Elements(HTMLParser):
 
 
 @pytest.mark.parametrize("payload", XSS_PAYLOADS)
-def test_payload_is_neutralised(payload):
+def test_payload_is_neutralised(app_ctx, payload):
     html = render_markdown(payload)
     for tag, attrs in Elements(html).found:
         assert tag in {"p", "a", "img", "code", "pre", "br"}, html
@@ -69,18 +69,18 @@ def test_payload_is_neutralised(payload):
                 assert attrs[name].startswith(("http://", "https://", "mailto:")), html
 
 
-def test_links_are_nofollow_ugc():
+def test_links_are_nofollow_ugc(app_ctx):
     html = render_markdown("[site](https://brand.example/page)")
     assert html == '<p><a href="https://brand.example/page" rel="nofollow ugc noopener">site</a></p>\n'
 
 
 @pytest.mark.parametrize("source", ["**bold**", "- a\n- b", "> quote", "`code`", "# Title", "[m](mailto:a@b.example)"])
-def test_ordinary_markdown_still_renders(source):
+def test_ordinary_markdown_still_renders(app_ctx, source):
     html = render_markdown(source)
     assert "<" in html and "&lt;" not in html
 
 
-def test_raw_html_in_markdown_is_shown_as_text():
+def test_raw_html_in_markdown_is_shown_as_text(app_ctx):
     assert render_markdown("<b>hi</b>") == "<p>&lt;b&gt;hi&lt;/b&gt;</p>\n"
 
 
@@ -94,3 +94,39 @@ def test_api_stores_raw_markdown_and_serves_sanitised_html(auth, category):
         f"{API}/threads/{thread['id']}/posts", json={"body": "<img src=x onerror=alert(1)>"}
     )
     assert "<img" not in reply.get_json()["body_html"]
+
+
+def test_images_load_only_from_allowed_hosts(app_ctx):
+    allowed = render_markdown("![chart](https://images.brand.example/chart.png)")
+    assert allowed == '<p><img src="https://images.brand.example/chart.png" alt="chart"></p>\n'
+    elsewhere = render_markdown("![pixel *1*](https://tracker.example/p.gif?reader=1)")
+    assert "<img" not in elsewhere
+    assert Elements(elsewhere).found == [
+        ("p", {}),
+        ("a", {"href": "https://tracker.example/p.gif?reader=1", "rel": "nofollow ugc noopener"}),
+    ]
+    assert ">pixel 1</a>" in elsewhere
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "![](https://images.brand.example.evil.example/x.png)",
+        "![x](https://evil.example/x.png#images.brand.example)",
+        "![x](https://images.brand.example@evil.example/x.png)",
+        "![x](//evil.example/x.png)",
+    ],
+)
+def test_look_alike_image_hosts_become_links(app_ctx, source):
+    assert "<img" not in render_markdown(source)
+
+
+def test_the_allowed_hosts_come_from_the_setting(app, app_ctx, monkeypatch):
+    monkeypatch.setitem(app.config, "IMAGE_ALLOWED_HOSTS", ["cdn.example"])
+    assert "<img" in render_markdown("![x](https://CDN.example/x.png)")
+    assert "<img" not in render_markdown("![x](https://images.brand.example/x.png)")
+
+
+def test_a_posted_image_from_elsewhere_is_served_as_a_link(auth, category):
+    thread = new_thread(auth.client("member"), category.id, body="See ![me](https://tracker.example/me.gif)")
+    assert "<img" not in thread["body_html"] and 'href="https://tracker.example/me.gif"' in thread["body_html"]

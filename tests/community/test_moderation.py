@@ -100,6 +100,7 @@ def test_banned_member_cannot_post_react_recommend_or_flag(auth, category, threa
     member = auth.client("member")
     moderator = auth.client("moderator")
     assert moderator.post(f"{API}/moderation/members/{member.member.id}/ban").get_json()["banned"] is True
+    member = auth.client(member.member)  # the ban ended their sessions; they sign in again
     attempts = [
         member.post(f"{API}/threads", json={"category_id": category.id, "title": "Hello all", "body": "x"}),
         member.post(f"{API}/threads/{thread['id']}/posts", json={"body": "x"}),
@@ -162,6 +163,7 @@ def test_flagging_is_rate_limited_per_member(auth, app, category, rate_limits, m
 def test_a_banned_moderator_has_no_moderator_powers(auth, client, thread, method, path, payload):
     moderator = auth.client("moderator")
     assert auth.client("admin").post(f"{API}/moderation/members/{moderator.member.id}/ban").status_code == 200
+    moderator = auth.client(moderator.member)  # signed in again after the ban ended their sessions
     ids = {"thread": thread["id"], "reply": thread["reply"]["id"], "bystander": auth.member().id}
     response = getattr(moderator, method)(f"{API}/{path.format(**ids)}", json=payload)
     assert response.status_code == 403
@@ -178,6 +180,7 @@ def test_a_banned_moderator_no_longer_sees_hidden_posts(auth, thread):
     moderator = auth.client("moderator")
     moderator.post(f"{API}/moderation/posts/{thread['reply']['id']}/hide")
     auth.client("admin").post(f"{API}/moderation/members/{moderator.member.id}/ban")
+    moderator = auth.client(moderator.member)
     listed = moderator.get(f"{API}/threads/{thread['id']}/posts").get_json()["items"]
     assert thread["reply"]["id"] not in [p["id"] for p in listed]
 
@@ -189,6 +192,7 @@ def test_a_banned_member_cannot_accept_answers_or_share(auth, client, thread, cr
     recommendation = create(RecommendationFactory)
     author = thread["author"]
     auth.client("admin").post(f"{API}/moderation/members/{author.member.id}/ban")
+    author = auth.client(author.member)
     requests = {
         "accept": lambda: author.post(f"{API}/threads/{thread['id']}/accept", json={"post_id": thread["reply"]["id"]}),
         "share_thread": lambda: author.post(f"{API}/threads/{thread['id']}/share"),

@@ -132,12 +132,13 @@ def test_export_lists_what_community_holds(app):
     assert isinstance(data["threads"][0]["created_at"], str)
 
 
-def test_erasure_unlinks_reporters_and_keeps_content(app):
+def test_erasure_unlinks_reporters_clears_what_they_wrote_and_keeps_content(app):
     reporter = MemberFactory()
     post = PostFactory()
-    moderation.flag_post(post, reporter, reason="spam")
-    member_erased.send(app, member_id=reporter.id)
+    moderation.flag_post(post, reporter, reason="spam", details="I am Ada, call me on 555-0100")
+    member_erased.send(app, member_id=reporter.id, email=reporter.email_normalized)
     flag = db.session.scalars(sa.select(PostFlag)).one()
-    assert flag.reporter_id is None
+    db.session.refresh(flag)
+    assert (flag.reporter_id, flag.details, flag.reason) == (None, "", "spam")
     assert db.session.get(Post, post.id) is not None
     assert db.session.get(Member, reporter.id) is not None

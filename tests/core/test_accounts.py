@@ -230,7 +230,7 @@ def test_login_is_rate_limited(client, rate_limits, app, monkeypatch):
     assert codes == [401, 401, 401, 429]
 
 
-def test_signup_claims_a_prospect_profile_made_by_an_integration(client, app):
+def test_signup_with_a_prospects_email_makes_a_new_account_until_verified(client, app):
     with app.app_context():
         from core.accounts import services
 
@@ -242,12 +242,20 @@ def test_signup_claims_a_prospect_profile_made_by_an_integration(client, app):
     )
     assert response.status_code == 201
     body = response.get_json()
-    assert body["id"] == prospect_id  # same account: its history stays with it
-    assert body["member_type"] == "customer" and body["display_name"] == "Pat"
+    assert body["id"] != prospect_id  # the prospect's history waits for a verified address
+    assert (body["member_type"], body["display_name"], body["email_verified"]) == ("customer", "Pat", False)
     again = client.post(
         "/api/v1/auth/signup", json={"email": "pat@initech.com", "password": "another password", "display_name": "X"}
     )
     assert again.status_code == 409
+
+
+def test_erasure_clears_token_names(auth, app):
+    client = auth.client("member")
+    client.post("/api/v1/me/tokens", json={"name": "Work laptop of Ada Lovelace"})
+    assert client.delete("/api/v1/me").status_code == 204
+    with app.app_context():
+        assert db.session.scalars(sa.select(ApiToken.name)).all() == ["[erased]"]
 
 
 def test_prospect_profiles_cannot_sign_in_before_they_are_claimed(client, app):

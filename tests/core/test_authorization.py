@@ -6,12 +6,17 @@ import pytest
 
 from tests.authz import ADMIN, EVERYONE, SIGNED_IN, Endpoint, check_endpoint, endpoint_ids, endpoint_params
 
-DOMAIN_TABLES = ("tests.community", "tests.referrals", "tests.leads", "tests.journey")
+DOMAIN_TABLES = ("tests.community", "tests.referrals", "tests.leads", "tests.journey", "tests.console")
 
 ENDPOINTS = [
     Endpoint("POST", "/api/v1/auth/signup", EVERYONE, json={"email": "x"}),
     Endpoint("POST", "/api/v1/auth/login", EVERYONE, json={"email": "x"}),
     Endpoint("POST", "/api/v1/auth/logout", EVERYONE),
+    Endpoint("POST", "/api/v1/auth/logout-all", SIGNED_IN),
+    Endpoint("POST", "/api/v1/auth/verify-email", EVERYONE, json={"token": ""}),
+    Endpoint("POST", "/api/v1/auth/verify-email/request", SIGNED_IN),
+    Endpoint("POST", "/api/v1/auth/password-reset/request", EVERYONE, json={"email": "x"}),
+    Endpoint("POST", "/api/v1/auth/password-reset", EVERYONE, json={"token": ""}),
     Endpoint("GET", "/api/v1/me", SIGNED_IN),
     Endpoint("PATCH", "/api/v1/me", SIGNED_IN, json={"bio": "hello"}),
     Endpoint("DELETE", "/api/v1/me", SIGNED_IN),
@@ -24,6 +29,8 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/members", ADMIN),
     Endpoint("PATCH", "/api/v1/members/<int:member_id>", ADMIN, json={"banned": True}),
     Endpoint("GET", "/healthz", EVERYONE),
+    Endpoint("GET", "/readyz", EVERYONE),
+    Endpoint("GET", "/livez", EVERYONE),
     Endpoint("GET", "/api/openapi.json", EVERYONE),
     Endpoint("GET", "/api/docs", EVERYONE),
     Endpoint("GET", "/api/docs/assets/<path:filename>", EVERYONE),

@@ -26,6 +26,7 @@ def test_users_create_makes_a_member_with_roles(runner, app):
     with app.app_context():
         member = db.session.scalar(sa.select(Member).where(Member.email_normalized == "boss@example.com"))
         assert member.role_names == ["member", "admin", "sales"]
+        assert member.email_verified  # the operator vouches for the address
 
 
 def test_users_create_refuses_duplicates_and_short_passwords(runner):
@@ -55,3 +56,11 @@ def test_seed_demo_builds_a_community_once(runner, app):
     assert {"customer", "fan", "employee", "prospect"} <= roles
     second = runner.invoke(args=["seed-demo", "--if-empty"])
     assert "not seeded again" in second.output
+
+
+def test_seed_demo_refuses_to_run_in_production(runner, app, monkeypatch):
+    monkeypatch.setitem(app.config, "ENV_NAME", "production")
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code != 0 and "production" in result.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Member.id))) == 0

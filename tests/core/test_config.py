@@ -1,9 +1,11 @@
 """Configuration from the environment."""
 
 import pytest
+from celery.schedules import crontab
 
-from config import ProductionConfig, celery_settings, config_for, database_url, env_list
+from config import Config, ProductionConfig, celery_settings, config_for, database_url, env_list, env_str
 from core.app import create_app
+from core.extensions import db
 
 
 @pytest.mark.parametrize(
@@ -24,13 +26,56 @@ def test_default_database_is_the_embedded_sqlite_file():
 
 
 def test_tasks_run_in_process_without_a_broker():
-    assert celery_settings(None)["task_always_eager"] is True
-    assert celery_settings("redis://127.0.0.1:6379/0")["task_always_eager"] is False
+    for broker, eager in ((None, True), ("redis://127.0.0.1:6379/0", False)):
+        assert celery_settings(broker, sweep_seconds=60, webhook_deadline=10)["task_always_eager"] is eager
+
+
+def test_one_beat_schedule_runs_every_periodic_job():
+    schedule = celery_settings("redis://127.0.0.1:6379/0", sweep_seconds=15, webhook_deadline=10)["beat_schedule"]
+    jobs = {entry["task"]: entry["schedule"] for entry in schedule.values()}
+    assert jobs["core.sweep_outbox"] == 15.0
+    assert isinstance(jobs["referrals.purge_old_clicks"], crontab)  # daily
+    assert isinstance(jobs["core.purge_expired_sessions"], crontab)  # daily
+    # Nightly, UTC: journeys are refreshed before customer health is recomputed from them.
+    assert jobs["journey.refresh_journeys"] == crontab(minute=30, hour=2)
+    assert jobs["journey.recompute_health"] == crontab(minute=0, hour=3)
+    assert celery_settings(None, sweep_seconds=15, webhook_deadline=10)["timezone"] == "UTC"
+
+
+def test_every_scheduled_job_is_a_registered_task(app):
+    celery_app = app.extensions["celery"]
+    assert {entry["task"] for entry in celery_app.conf.beat_schedule.values()} <= set(celery_app.tasks)
+
+
+def test_webhook_deliveries_have_a_queue_and_time_limits_of_their_own(app):
+    celery_app = app.extensions["celery"]
+    route = celery_app.amqp.router.route({}, "leads.deliver_webhook")
+    assert route["queue"].name == "webhooks"
+    assert celery_app.amqp.router.route({}, "core.erase_member_content")["queue"].name == "celery"
+    task = celery_app.tasks["leads.deliver_webhook"]
+    deadline = app.config["WEBHOOK_DEADLINE_SECONDS"]
+    assert deadline < task.soft_time_limit < task.time_limit
+
+
+def test_sql_parameters_never_reach_errors_or_logs(app):
+    assert Config.SQLALCHEMY_ENGINE_OPTIONS["hide_parameters"] is True
+    with app.app_context():
+        assert db.engine.hide_parameters is True
 
 
 def test_production_refuses_to_start_without_secret_key():
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
-        create_app(ProductionConfig, SECRET_KEY=None)
+        create_app(ProductionConfig, SECRET_KEY=None, PUBLIC_SITE_URL="https://community.brand.example")
+
+
+@pytest.mark.parametrize("site", [None, "", "community.brand.example", "ftp://community.brand.example"])
+def test_production_refuses_to_start_without_its_public_site_url(site):
+    with pytest.raises(RuntimeError, match="PUBLIC_SITE_URL"):
+        create_app(ProductionConfig, SECRET_KEY="k" * 48, PUBLIC_SITE_URL=site)
+
+
+def test_production_has_no_default_public_site_url():
+    assert ProductionConfig.PUBLIC_SITE_URL == env_str("PUBLIC_SITE_URL")  # None unless the environment sets it
 
 
 def test_unknown_environment_name_is_refused():

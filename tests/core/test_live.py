@@ -58,3 +58,26 @@ def test_erasure_runs_on_a_real_celery_worker(broker, auth, app):
             return db.session.scalar(sa.select(Member.content_erased_at).where(Member.id == client.member.id))
 
     assert wait_until(content_erased) is not None
+
+
+def test_sessions_end_for_real_and_tokens_cannot_manage_the_account_against_gunicorn(live_server):
+    browser = requests.Session()
+    body = {"email": "saved@example.com", "password": "a long password", "display_name": "Saved"}
+    assert browser.post(f"{live_server}/api/v1/auth/signup", json=body).status_code == 201
+    saved = requests.Session()  # a copy of the cookie as it was, e.g. stolen or left on a shared machine
+    saved.cookies.update(browser.cookies)
+    assert all(saved.get(f"{live_server}/api/v1/me").status_code == 200 for _ in range(4))  # both workers
+    token = browser.post(f"{live_server}/api/v1/me/tokens", json={"name": "w", "scopes": ["read", "write"]}).json()
+    script = {"Authorization": f"Bearer {token['token']}"}
+    minted = requests.post(f"{live_server}/api/v1/me/tokens", json={"name": "child"}, headers=script)
+    assert minted.status_code == 403 and "session" in minted.json()["message"]
+    assert browser.post(f"{live_server}/api/v1/auth/logout").status_code == 204
+    assert [saved.get(f"{live_server}/api/v1/me").status_code for _ in range(4)] == [401] * 4
+
+
+def test_a_real_worker_mails_the_verification_link(broker, app, client, mailbox):
+    body = {"email": "worker@example.com", "password": "a long password", "display_name": "Worker"}
+    assert client.post("/api/v1/auth/signup", json=body).status_code == 201
+    token = wait_until(lambda: mailbox.to("worker@example.com") and mailbox.link("worker@example.com", "verify-email"))
+    assert client.post("/api/v1/auth/verify-email", json={"token": token}).status_code == 204
+    assert client.get("/api/v1/me").get_json()["email_verified"] is True

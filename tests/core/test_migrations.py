@@ -32,11 +32,11 @@ def scratch_database(database_uri, tmp_path):
         admin.dispose()
 
 
-def flask_db(database: str, *args: str) -> subprocess.CompletedProcess:
+def flask_db(database: str, *args: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "db", *args],
         cwd=ROOT,
-        env=service_env(database),
+        env=service_env(database, **env),
         capture_output=True,
         text=True,
         timeout=120,
@@ -55,11 +55,35 @@ def test_upgrade_downgrade_upgrade(scratch_database, app):
     from core.extensions import db
 
     for step in (("upgrade",), ("downgrade", "base"), ("upgrade",)):
-        result = flask_db(scratch_database, *step)
+        result = flask_db(scratch_database, *step, PEERLOOP_ALLOW_DESTRUCTIVE_DOWNGRADE="1")
         assert result.returncode == 0, result.stderr
         if step[0] == "downgrade":
             assert {t for t in table_names(scratch_database) if not t.startswith("sqlite_")} == set()
     assert set(db.metadata.tables) <= table_names(scratch_database)
+
+
+def test_downgrading_past_a_domains_first_revision_needs_the_flag(scratch_database):
+    assert flask_db(scratch_database, "upgrade", "0004").returncode == 0  # the first four domains' first revisions
+    domain_tables = table_names(scratch_database)
+    assert flask_db(scratch_database, "upgrade").returncode == 0
+    refused = flask_db(scratch_database, "downgrade", "base", PEERLOOP_ALLOW_DESTRUCTIVE_DOWNGRADE="")
+    assert refused.returncode != 0
+    assert "PEERLOOP_ALLOW_DESTRUCTIVE_DOWNGRADE=1" in refused.stderr
+    assert domain_tables <= table_names(scratch_database)  # the domains' tables and their rows stay
+
+
+def test_downgrading_past_the_first_journey_revision_needs_the_flag(scratch_database):
+    assert flask_db(scratch_database, "upgrade", "0009").returncode == 0  # main's head before journey
+    before_journey = table_names(scratch_database)
+    assert flask_db(scratch_database, "upgrade").returncode == 0
+    journey_tables = table_names(scratch_database) - before_journey
+    assert {"journey_members", "customer_health"} <= journey_tables
+    refused = flask_db(scratch_database, "downgrade", "0009", PEERLOOP_ALLOW_DESTRUCTIVE_DOWNGRADE="")
+    assert refused.returncode != 0 and "journey" in refused.stderr
+    assert journey_tables <= table_names(scratch_database)
+    allowed = flask_db(scratch_database, "downgrade", "0009", PEERLOOP_ALLOW_DESTRUCTIVE_DOWNGRADE="1")
+    assert allowed.returncode == 0, allowed.stderr
+    assert table_names(scratch_database) == before_journey
 
 
 def test_models_match_migrations(scratch_database):

@@ -2,6 +2,8 @@
 
 import re
 
+from openapi_spec_validator import validate
+
 
 def test_openapi_lists_every_api_route(app, client):
     spec = client.get("/api/openapi.json").get_json()
@@ -49,3 +51,20 @@ def test_docs_page_uses_only_local_assets(client):
 def test_ingestion_documents_http_basic_with_the_integration_key(client):
     paths = client.get("/api/openapi.json").get_json()["paths"]
     assert {"ingestBasic": []} in paths["/api/v1/segment/v1/batch"]["post"]["security"]
+
+
+def test_the_document_is_valid_openapi(client):
+    validate(client.get("/api/openapi.json").get_json())  # raises, naming the first invalid part
+
+
+def test_shared_error_responses_reference_the_error_schema(client):
+    responses = client.get("/api/openapi.json").get_json()["components"]["responses"]
+    for name in ("UNAUTHORIZED", "FORBIDDEN"):
+        assert responses[name]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+
+
+def test_the_referral_redirect_is_documented(client):
+    operation = client.get("/api/openapi.json").get_json()["paths"]["/r/{code}"]["get"]
+    assert {"302", "404"} <= set(operation["responses"])
+    assert "Location" in operation["responses"]["302"]["headers"]
+    assert {p["name"] for p in operation["parameters"]} >= {"c", "content", "utm_source"}

@@ -1,7 +1,6 @@
-"""Browser-facing protections: CORS, CSRF, security headers, health."""
+"""Browser-facing protections: CORS, CSRF, security headers."""
 
 import pytest
-from celery import Celery
 
 ALLOWED_ORIGIN = "https://app.brand.example"  # TestConfig.CORS_ORIGINS
 
@@ -66,21 +65,3 @@ def test_session_cookie_is_httponly_and_samesite(client):
     )
     cookie = next(v for k, v in response.headers.items() if k == "Set-Cookie" and "peerloop_session" in v)
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
-
-
-def test_healthz_reports_database_and_broker(client):
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok", "broker": "in-process"}
-
-
-def test_healthz_fails_when_the_broker_is_unreachable(app, client, monkeypatch):
-    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)  # Celery prefers it to its own setting
-    real = app.extensions["celery"]
-    app.extensions["celery"] = Celery(broker="redis://127.0.0.1:1/0", set_as_current=False)
-    try:
-        response = client.get("/healthz")
-    finally:
-        app.extensions["celery"] = real
-    assert response.status_code == 503
-    assert response.get_json()["broker"] == "unreachable"

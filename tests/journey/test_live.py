@@ -8,7 +8,7 @@ import requests
 import sqlalchemy as sa
 from standardwebhooks import Webhook as Verifier
 
-from config import BEAT_SCHEDULE
+from config import beat_schedule
 from core.extensions import db
 from journey.models import CustomerHealth
 from leads.models import WebhookDelivery
@@ -17,7 +17,7 @@ from tests.conftest import wait_until
 from tests.journey.conftest import act, ago
 
 pytestmark = pytest.mark.live
-NIGHTLY = BEAT_SCHEDULE["journey-recompute-health"]["task"]
+NIGHTLY = beat_schedule(sweep_seconds=60)["journey-recompute-health"]["task"]
 
 
 class Api:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import http.server
+import socket
 import threading
 
 import pytest
@@ -46,17 +47,21 @@ def private_webhooks(app, monkeypatch):
 
 
 class Receiver:
-    """A real HTTP endpoint on 127.0.0.1 recording what it is sent; answers `statuses` in turn, then 200."""
+    """A real HTTP endpoint on 127.0.0.1 recording what it is sent; answers `statuses` in turn, then 200.
+    While `gate` is closed (`gate.clear()`), it holds each answer until the gate opens."""
 
     def __init__(self):
         self.requests: list[dict] = []
         self.statuses: list[int] = []
+        self.gate = threading.Event()
+        self.gate.set()
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802  (http.server's naming)
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 receiver.requests.append({"headers": dict(self.headers), "body": body})
+                receiver.gate.wait(60)
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
                 self.send_response(status)
                 self.end_headers()
@@ -70,6 +75,7 @@ class Receiver:
         self.thread.start()
 
     def close(self):
+        self.gate.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -81,3 +87,36 @@ def receiver():
         yield server
     finally:
         server.close()
+
+
+class RawReceiver:
+    """A TCP endpoint on 127.0.0.1 that answers a request with whatever `answer` writes on the socket;
+    `sent` counts the bytes it managed to write before the client hung up."""
+
+    def __init__(self, answer):
+        self.sent = 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/hook"
+        self.answer = answer
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        try:
+            connection, _ = self.listener.accept()
+        except OSError:
+            return  # closed before anyone came
+        with connection:
+            connection.recv(65536)  # the request (small); its content does not matter here
+            try:
+                self.answer(self, connection)
+            except OSError:
+                pass  # the client hung up: what we are testing
+
+    def write(self, connection, data: bytes) -> None:
+        connection.sendall(data)
+        self.sent += len(data)
+
+    def close(self):
+        self.listener.close()
+        self.thread.join(10)

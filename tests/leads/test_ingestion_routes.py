@@ -180,7 +180,8 @@ def test_identify_traits_recompute_fit_and_the_stage(client, app, auth, ingest_h
     with app.app_context():
         install_rules({**RULES, "fit_rules": fit_rules})
         db.session.commit()
-    member = auth.member("member", email="pat@initech.com")
+    # A prospect: traits fill only the profiles of people who have not signed up.
+    member = auth.member("member", email="pat@initech.com", member_type="prospect", password_hash=None)
     traits = {"email": "pat@initech.com", "title": "VP Sales", "company": {"name": "Initech", "employee_count": 250}}
     message = {"type": "identify", "userId": "crm-1", "messageId": "fit-1", "traits": traits}
     assert client.post("/api/v1/segment/v1/identify", json=message, headers=ingest_headers["basic"]).status_code == 200

@@ -1,21 +1,33 @@
 """Webhooks: subscriptions, SSRF refusal, signed deliveries to a real local receiver, retries, replay."""
 
 import socket
+import time
 
 import pytest
 import sqlalchemy as sa
 import urllib3.util.connection
+from celery.exceptions import SoftTimeLimitExceeded
 from standardwebhooks import Webhook as Verifier
 
 from core.extensions import db
 from core.models import utcnow
 from leads.models import WebhookDelivery
+from leads.services import webhooks
 from leads.services.scoring import record_activity
-from leads.services.webhooks import PinnedAdapter, attempt_delivery, publish
-from leads.tasks import backoff
+from leads.services.webhook_transport import DeliveryAdapter
+from leads.services.webhooks import publish
+from leads.tasks import backoff, deliver_webhook
 from tests.factories import MemberFactory
-from tests.leads.conftest import RULES, install_rules
+from tests.leads.conftest import RULES, RawReceiver, install_rules
 from tests.leads.factories import WebhookFactory
+
+
+def attempt_delivery(delivery_id: int, *, final: bool) -> bool:
+    """What the delivery task does: read, send (no transaction held), record."""
+    outgoing = webhooks.prepare_delivery(delivery_id)
+    if outgoing is None:
+        return True
+    return webhooks.record_attempt(delivery_id, webhooks.send_delivery(outgoing), final=final)
 
 
 def subscribe(client, url, events=("lead.qualified", "lead.status_changed")):
@@ -221,7 +233,7 @@ def test_the_pinned_connection_keeps_the_host_header(app_ctx, receiver, monkeypa
 
 
 def test_https_connections_are_pinned_but_verify_the_name():
-    adapter = PinnedAdapter("hooks.example.com")
+    adapter = DeliveryAdapter("hooks.example.com")
     assert adapter.poolmanager.connection_pool_kw["server_hostname"] == "hooks.example.com"
     assert adapter.poolmanager.connection_pool_kw["assert_hostname"] == "hooks.example.com"
 
@@ -253,3 +265,113 @@ def test_out_of_range_ports_are_422_naming_url(auth, url):
     response = subscribe(auth.client("admin"), url)
     assert response.status_code == 422
     assert "url" in response.get_json()["errors"]
+
+
+@pytest.fixture
+def raw_receiver():
+    receivers = []
+
+    def start(answer) -> RawReceiver:
+        receivers.append(RawReceiver(answer))
+        return receivers[-1]
+
+    yield start
+    for receiver in receivers:
+        receiver.close()
+
+
+def dribble(receiver, connection):
+    """A valid 200, one byte at a time, each well within the socket timeout: eight seconds in all."""
+    for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nX-Pad: slow-answer\r\n\r\n":
+        receiver.write(connection, bytes([byte]))
+        time.sleep(0.15)
+
+
+def endless(receiver, connection):
+    """A 200 followed by a body that does not end (64 MiB, unless the client hangs up first)."""
+    receiver.write(connection, b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n")
+    chunk = b"x" * 65536
+    for _ in range(1024):
+        receiver.write(connection, chunk)
+
+
+def test_a_receiver_answering_byte_by_byte_is_cut_off_at_the_deadline(app, app_ctx, raw_receiver, monkeypatch):
+    monkeypatch.setitem(app.config, "WEBHOOK_DEADLINE_SECONDS", 1)
+    receiver = raw_receiver(dribble)
+    WebhookFactory(url=receiver.url, event_list="lead.qualified", allow_private=True)
+    [delivery] = publish("lead.qualified", {"lead_id": 1})
+    assert attempt_delivery(delivery.id, final=True) is True
+    assert delivery.status == "failed"
+    assert delivery.attempts[0].error.startswith("DeadlineExceeded")
+
+
+def test_an_endless_answer_is_read_only_up_to_the_cap(app, app_ctx, raw_receiver, monkeypatch):
+    monkeypatch.setitem(app.config, "WEBHOOK_MAX_RESPONSE_BYTES", 64 * 1024)
+    receiver = raw_receiver(endless)
+    WebhookFactory(url=receiver.url, event_list="lead.qualified", allow_private=True)
+    [delivery] = publish("lead.qualified", {"lead_id": 1})
+    assert attempt_delivery(delivery.id, final=True) is True
+    assert delivery.status == "succeeded"  # the status is the answer; the body is not ours to keep
+    receiver.thread.join(10)
+    assert receiver.sent < 16 * 1024 * 1024  # we hung up long before the 64 MiB (socket buffers hold a few)
+
+
+@pytest.mark.parametrize("url", ["http://[ff02::1]/x", "http://[ff0e::1]/x", "http://[4000::1]/x"])
+def test_ipv6_receivers_must_be_global_unicast(auth, url):
+    response = subscribe(auth.client("admin"), url)  # multicast and unassigned space are "global" to Python
+    assert response.status_code == 422
+    assert "url" in response.get_json()["errors"]
+
+
+def test_a_global_unicast_ipv6_receiver_is_accepted(auth):
+    assert subscribe(auth.client("admin"), "https://[2606:4700:4700::1111]/hook").status_code == 201
+
+
+def test_a_delivery_past_its_time_limit_is_logged_as_a_failed_attempt(app, app_ctx, monkeypatch):
+    WebhookFactory(url="https://93.184.216.34/hook", event_list="lead.qualified")
+    [delivery] = publish("lead.qualified", {"lead_id": 1})  # flushed, not committed: not sent on its own
+
+    def interrupted(outgoing):
+        raise SoftTimeLimitExceeded()  # what Celery raises in the task when its soft limit passes
+
+    monkeypatch.setattr(webhooks, "send_delivery", interrupted)
+    deliver_webhook.apply(args=[delivery.id])
+    db.session.expire_all()
+    delivery = db.session.get(WebhookDelivery, delivery.id)
+    assert delivery.status == "failed" and delivery.attempts[0].error.startswith("SoftTimeLimitExceeded")
+
+
+def test_a_database_error_while_creating_a_webhook_does_not_log_its_secret(app, auth, caplog, transaction):
+    seen: list = []
+
+    def break_the_insert(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("INSERT INTO lead_webhooks "):
+            seen.append(parameters)
+            statement = statement.replace("INSERT INTO lead_webhooks ", "INSERT INTO lead_webhooks_gone ", 1)
+        return statement, parameters
+
+    admin = auth.client("admin")
+    sa.event.listen(transaction, "before_cursor_execute", break_the_insert, retval=True)
+    try:
+        response = subscribe(admin, "https://93.184.216.34/hook")
+    finally:
+        sa.event.remove(transaction, "before_cursor_execute", break_the_insert)
+    assert response.status_code >= 500 and "whsec_" not in response.get_data(as_text=True)
+    [parameters] = seen
+    secret = next(value for value in dict_or_tuple_values(parameters) if str(value).startswith("whsec_"))
+    assert "lead_webhooks_gone" in caplog.text  # the error was logged
+    assert secret not in caplog.text and "parameters hidden" in caplog.text
+
+
+def dict_or_tuple_values(parameters):
+    return parameters.values() if isinstance(parameters, dict) else parameters
+
+
+def test_the_delivery_task_run_twice_sends_once(app_ctx, private_webhooks, receiver):
+    WebhookFactory(url=receiver.url, event_list="lead.qualified", allow_private=True)
+    [delivery] = publish("lead.qualified", {"lead_id": 1})  # flushed only: the task is run by hand below
+    for _ in range(2):  # e.g. the sweep and a late after-commit send, or a broker redelivery
+        deliver_webhook.apply(args=[delivery.id])
+    db.session.expire_all()
+    assert len(receiver.requests) == 1
+    assert db.session.get(WebhookDelivery, delivery.id).attempt_count == 1

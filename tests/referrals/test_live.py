@@ -6,8 +6,10 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from core.caller import keyed_hash
 from core.extensions import db
 from referrals.models import MODELS, Click, Conversion, Credit, Touch
+from tests.conftest import gunicorn, service_env
 from tests.referrals.conftest import BOT, BROWSER
 
 pytestmark = pytest.mark.live
@@ -124,9 +126,9 @@ def test_referral_scenario(live_server, app, auth):
     assert_no_raw_ip_stored(app, "127.0.0.1")
 
 
-def assert_no_raw_ip_stored(app, address: str) -> None:
+def assert_no_raw_ip_stored(app, address: str, clicks: int = 10) -> None:
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count(Click.id))) >= 10
+        assert db.session.scalar(sa.select(sa.func.count(Click.id))) >= clicks
         for table in db.metadata.sorted_tables:
             for column in table.columns:
                 if isinstance(column.type, sa.String | sa.Text | sa.JSON):
@@ -135,3 +137,60 @@ def assert_no_raw_ip_stored(app, address: str) -> None:
                         sa.select(sa.func.count()).select_from(table).where(text.contains(address))
                     )
                     assert hits == 0, f"{address} found in {table.name}.{column.name}"
+
+
+@pytest.fixture(scope="module")
+def proxied_server(app, database_uri):
+    """gunicorn behind one (trusted) reverse proxy."""
+    with gunicorn(service_env(database_uri, TRUSTED_PROXY_COUNT="1")) as url:
+        yield url
+
+
+def from_address(address: str) -> requests.Session:
+    """A browser at `address`, reaching gunicorn through the proxy, which appends what it saw."""
+    session = browser()
+    session.headers["X-Forwarded-For"] = address
+    return session
+
+
+def referral_code(session, base) -> str:
+    return session.get(f"{base}/api/v1/me/referral-link", timeout=10).json()["code"]
+
+
+def referred_signups(base, app, auth, addresses: dict) -> tuple[dict, dict]:
+    """Ann and Ben sign up from home; four people follow their links and sign up, each from their own
+    address. Returns the last-touch report by referrer and the referrers' ids."""
+    ann, ben = from_address(addresses["ann"]), from_address(addresses["ben"])
+    referrers = {"ann": sign_up(ann, base, "ann@example.com"), "ben": sign_up(ben, base, "ben@example.com")}
+    codes = {"ann": referral_code(ann, base), "ben": referral_code(ben, base)}
+    for n, (referrer, address) in enumerate([("ann", "a1"), ("ann", "a2"), ("ann", "a3"), ("ben", "b1")]):
+        visitor = from_address(addresses[address])
+        follow(visitor, base, codes[referrer])
+        sign_up(visitor, base, f"friend{n}@example.org")
+    marketer = auth.token(auth.member("marketer"), scopes="read")
+    return report(base, marketer, model="last_touch", group_by="referrer"), referrers
+
+
+HOMES = {"ann": "203.0.113.1", "ben": "203.0.113.2", "a1": "198.51.100.1", "a2": "198.51.100.2",
+         "a3": "198.51.100.3", "b1": "198.51.100.4"}  # fmt: skip
+
+
+def test_behind_one_proxy_each_referrer_is_credited_for_their_friends(proxied_server, app, auth):
+    rows, referrers = referred_signups(proxied_server, app, auth, HOMES)
+    assert rows[str(referrers["ann"])]["signups"] == 3.0
+    assert rows[str(referrers["ben"])]["signups"] == 1.0
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).where(Conversion.flagged.is_(True))) == 0
+        hashes = set(db.session.scalars(sa.select(Click.ip_hash)))
+        assert hashes == {keyed_hash(HOMES[name], "click-ip") for name in ("a1", "a2", "a3", "b1")}
+    for address in HOMES.values():
+        assert_no_raw_ip_stored(app, address, clicks=4)
+
+
+def test_without_trusted_proxies_a_forged_forwarded_for_is_ignored(live_server, app, auth):
+    rows, referrers = referred_signups(live_server, app, auth, HOMES)  # the headers are forged here
+    assert all(rows.get(str(member_id), {"signups": 0.0})["signups"] == 0.0 for member_id in referrers.values())
+    with app.app_context():
+        reasons = db.session.scalars(sa.select(Conversion.flag_reasons).where(Conversion.kind == "signup"))
+        assert all("self_referral" in (reason or "") for reason in reasons)  # all really from 127.0.0.1
+        assert set(db.session.scalars(sa.select(Click.ip_hash))) == {keyed_hash("127.0.0.1", "click-ip")}

@@ -1,0 +1,113 @@
+"""Chart geometry for server-rendered SVG (drawn by templates/console/_charts.html).
+
+No JavaScript and no outside asset: charts work offline and under a strict CSP. Colours
+come from the series classes s0..s5 in console.css."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+SERIES_COLOURS = 6
+MAX_X_LABELS = 8
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One horizontal bar; `start` and `width` are percentages of the track."""
+
+    label: str
+    value: float
+    start: float
+    width: float
+    detail: str = ""
+
+    @property
+    def negative(self) -> bool:
+        return self.value < 0
+
+
+def bars(items: Sequence[tuple[str, float, str]]) -> list[Bar]:
+    """Bars on one scale; negative values grow left of a zero line shared by every row."""
+    values = [value for _, value, _ in items]
+    low, high = min([0.0, *values]), max([0.0, *values])
+    span = (high - low) or 1.0
+    zero = -low / span * 100
+    return [
+        Bar(label, value, zero + min(value, 0.0) / span * 100, abs(value) / span * 100, detail)
+        for label, value, detail in items
+    ]
+
+
+def nice_step(value: float) -> float:
+    """The smallest of 1, 2, 5 x 10^k at or above `value`."""
+    magnitude = 10 ** math.floor(math.log10(value))
+    return next(step * magnitude for step in (1, 2, 5, 10) if step * magnitude >= value * (1 - 1e-9))
+
+
+def axis(high: float, ticks: int = 4) -> tuple[float, float]:
+    """(top, step) of a value axis from 0 with about `ticks` round steps covering `high`."""
+    if high <= 0:
+        return 1.0, 0.25
+    step = nice_step(high / ticks)
+    return math.ceil(high / step - 1e-9) * step, step
+
+
+@dataclass(frozen=True)
+class Segment:
+    x: float
+    y: float
+    width: float
+    height: float
+    series: int
+    name: str
+    period: str
+    value: float
+
+
+@dataclass(frozen=True)
+class ColumnChart:
+    width: int
+    height: int
+    left: int
+    bottom: float
+    segments: list[Segment]
+    ticks: list[tuple[float, float]]  # (y, value)
+    labels: list[tuple[float, str]]  # (x of the column's centre, period)
+    legend: list[tuple[int, str]]  # (colour class, series name)
+
+
+def stacked_columns(
+    periods: Sequence[str], series: Sequence[tuple[str, Sequence[float]]], *, width: int = 760, height: int = 240
+) -> ColumnChart:
+    """One column per period, each series stacked on the ones before it (negatives count as 0)."""
+    left, top, bottom = 48, 12, height - 28
+    totals = [sum(max(values[i], 0.0) for _, values in series) for i in range(len(periods))]
+    ceiling, step = axis(max(totals, default=0.0))
+    scale = (bottom - top) / ceiling
+    slot = (width - left) / max(len(periods), 1)
+    segments = []
+    for i, period in enumerate(periods):
+        base = bottom
+        for n, (name, values) in enumerate(series):
+            size = max(values[i], 0.0) * scale
+            if size > 0:
+                colour = n % SERIES_COLOURS
+                segments.append(
+                    Segment(
+                        left + i * slot + slot * 0.15, base - size, slot * 0.7, size, colour, name, period, values[i]
+                    )
+                )
+            base -= size
+    every = math.ceil(len(periods) / MAX_X_LABELS) or 1
+    return ColumnChart(
+        width=width,
+        height=height,
+        left=left,
+        bottom=bottom,
+        segments=segments,
+        ticks=[(bottom - k * step * scale, k * step) for k in range(round(ceiling / step) + 1)],
+        labels=[(left + i * slot + slot / 2, p) for i, p in enumerate(periods) if i % every == 0],
+        legend=[(n % SERIES_COLOURS, name) for n, (name, _) in enumerate(series)],
+    )
