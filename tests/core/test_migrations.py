@@ -75,7 +75,7 @@ def test_downgrading_past_a_domains_first_revision_needs_the_flag(scratch_databa
 def test_downgrading_past_the_first_journey_revision_needs_the_flag(scratch_database):
     assert flask_db(scratch_database, "upgrade", "0009").returncode == 0  # main's head before journey
     before_journey = table_names(scratch_database)
-    assert flask_db(scratch_database, "upgrade").returncode == 0
+    assert flask_db(scratch_database, "upgrade", "0011").returncode == 0
     journey_tables = table_names(scratch_database) - before_journey
     assert {"journey_members", "customer_health"} <= journey_tables
     refused = flask_db(scratch_database, "downgrade", "0009", PEERLOOP_ALLOW_DESTRUCTIVE_DOWNGRADE="")
