@@ -45,7 +45,8 @@ class JourneyMember(db.Model):
 
 
 class StageEntry(db.Model):
-    """One move of a member's journey: the stage and when they entered it (never changed afterwards)."""
+    """One move of a member's journey: the stage and when they entered it (never changed afterwards,
+    but moved earlier when a claimed prospect's journey joins the member's)."""
 
     __tablename__ = "journey_stage_entries"
     __table_args__ = (

@@ -11,8 +11,9 @@ from core.signals import (
     member_export_requested,
     member_signed_up,
     member_type_changed,
+    prospect_claimed,
 )
-from journey.services import privacy, tracking
+from journey.services import privacy, stages, tracking
 from leads.services.announcements import lead_status_changed
 
 
@@ -40,6 +41,12 @@ def track_voice(sender, member_id, **extra) -> None:
 @lead_status_changed.connect
 def track_lead(sender, lead, **extra) -> None:
     tracking.schedule_refresh(lead.member_id)
+
+
+@prospect_claimed.connect
+def merge_claimed_prospect(sender, prospect_id, member_id, **extra) -> None:
+    stages.merge_prospect(prospect_id, member_id)
+    tracking.schedule_refresh(member_id)
 
 
 @member_erased.connect

@@ -120,6 +120,25 @@ def refresh_member(member_id: int, converted_at: datetime | None = None) -> None
         refresh_journeys([member], {member_id: converted_at} if converted_at else None)
 
 
+def merge_prospect(prospect_id: int, member_id: int) -> None:
+    """A prospect joins the member who verified its address: each stage keeps the earlier of the two
+    entries (the person was known since the prospect's time). The prospect's own rows go with it."""
+    theirs = recorded_entries([prospect_id]).get(prospect_id, {})
+    mine = recorded_entries([member_id]).get(member_id, {})
+    earlier = [
+        {"member_id": member_id, "stage": stage, "entered_at": at}
+        for stage, at in theirs.items()
+        if stage not in mine or at < mine[stage]
+    ]
+    if earlier:
+        table = StageEntry.__table__
+        stmt = upsert_statement(table).values(earlier)
+        keys = [table.c.member_id, table.c.stage]
+        db.session.execute(
+            stmt.on_conflict_do_update(index_elements=keys, set_={"entered_at": stmt.excluded.entered_at})
+        )
+
+
 def member_journey(member_id: int) -> dict:
     """A member's journey, brought up to date first: {member_id, stage, stages, discovered_via}."""
     member = accounts.get_member(member_id)

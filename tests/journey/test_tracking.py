@@ -3,6 +3,8 @@ the nightly tasks catch the rest; erasure and export."""
 
 import sqlalchemy as sa
 
+from core.accounts.models import Member
+from core.accounts.services import create_prospect, mark_email_verified
 from core.extensions import db
 from core.models import utcnow
 from journey import tasks
@@ -108,3 +110,22 @@ def test_erasure_drops_the_judgement_and_the_referrer_export_shows_the_journey(a
         assert db.session.get(CustomerHealth, member_id) is None
         row = db.session.get(JourneyMember, member_id)
         assert (row.stage, row.channel, row.referrer_id) == ("conversion", "referral", None)
+
+
+def test_a_prospect_claimed_by_a_verified_account_brings_its_earlier_discovery(app, auth, client):
+    known_since = ago(90)
+    with app.app_context():  # an integration knew Pat three months before Pat signed up
+        prospect = create_prospect("pat@initech.com", "Pat")
+        prospect.created_at = known_since
+        prospect_id = prospect.id
+        db.session.commit()
+    tasks.refresh_journeys()  # the nightly run (its own app context) records the prospect's discovery
+    body = {"email": "pat@initech.com", "password": "long enough pw", "display_name": "Pat"}
+    member_id = client.post(f"{API}/auth/signup", json=body).get_json()["id"]
+    assert journey_of(app, member_id)["stages"]["discovery"] > known_since  # not verified: not joined yet
+    with app.app_context():
+        mark_email_verified(db.session.get(Member, member_id))
+        db.session.commit()
+    journey = auth.client("marketer").get(f"{API}/members/{member_id}/journey").get_json()
+    assert journey["stages"][0] == {"stage": "discovery", "entered_at": known_since.isoformat()}
+    assert journey_of(app, prospect_id) == {"stages": {}, "stage": None, "row": None}
