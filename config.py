@@ -64,6 +64,9 @@ def beat_schedule(sweep_seconds: int) -> dict:
         # No entry drains the referral click spool: it lies on the disk of the web host that answered the
         # clicks, and beat hands a job to any worker; each web process's drainer thread drains its own host.
         "purge-expired-sessions": {"task": "core.purge_expired_sessions", "schedule": crontab(minute=29, hour=3)},
+        # Journeys first, so the health recompute reads stages as of tonight.
+        "journey-refresh-journeys": {"task": "journey.refresh_journeys", "schedule": crontab(minute=30, hour=2)},
+        "journey-recompute-health": {"task": "journey.recompute_health", "schedule": crontab(minute=0, hour=3)},
     }
 
 
@@ -98,6 +101,7 @@ def celery_settings(broker_url: str | None, *, sweep_seconds: int, webhook_deadl
             "leads.deliver_webhook": {"soft_time_limit": webhook_limit, "time_limit": webhook_limit + 15}
         },
         "beat_schedule": beat_schedule(sweep_seconds),
+        "timezone": "UTC",  # the crontab entries above are UTC times
     }
 
 

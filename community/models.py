@@ -1,4 +1,5 @@
-"""Community tables: categories, threads, posts, reactions, products, recommendations, flags."""
+"""Community tables: categories, threads, posts, reactions, products, recommendations, flags, and the
+voice of the customer: ratings of the help a thread got, and staff responses that close the loop."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ REACTION_KINDS = ("like", "helpful", "insightful")
 FLAG_REASONS = ("spam", "abuse", "off_topic", "misinformation", "other")
 FLAG_STATUSES = ("open", "actioned", "dismissed")
 SHARED_CONTENT = ("thread", "recommendation")
+CSAT_SCALE = (1, 5)  # "how satisfied are you with the help?": 4 and 5 count as satisfied
+CES_SCALE = (1, 7)  # "how easy was it to get help?": 1 very hard, 7 very easy
 
 
 class Category(db.Model):
@@ -178,6 +181,9 @@ class Recommendation(db.Model):
 
     member: Mapped[Member] = relationship(lazy="joined", innerjoin=True)
     product: Mapped[Product] = relationship()
+    responses: Mapped[list[FeedbackResponse]] = relationship(
+        lazy="selectin", order_by="FeedbackResponse.id", viewonly=True
+    )
 
 
 class Endorsement(db.Model):
@@ -227,3 +233,49 @@ class CommunityProfile(db.Model):
     accepted_answers: Mapped[int] = mapped_column(default=0)
 
     member: Mapped[Member] = relationship(lazy="joined", innerjoin=True)
+
+
+class ThreadFeedback(db.Model):
+    """A thread author's rating of the help they got, once a reply exists: one per thread, changeable."""
+
+    __tablename__ = "thread_feedback"
+    __table_args__ = (
+        sa.CheckConstraint(f"csat BETWEEN {CSAT_SCALE[0]} AND {CSAT_SCALE[1]}", name="csat_range"),
+        sa.CheckConstraint(f"ces BETWEEN {CES_SCALE[0]} AND {CES_SCALE[1]}", name="ces_range"),
+        sa.Index("ix_thread_feedback_member_id_updated_at", "member_id", "updated_at"),
+        sa.Index("ix_thread_feedback_updated_at", "updated_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(sa.ForeignKey("threads.id", ondelete="CASCADE"), unique=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"))
+    csat: Mapped[int]
+    ces: Mapped[int]
+    comment: Mapped[str] = mapped_column(sa.String(2000), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)  # when the current rating was given
+
+    thread: Mapped[Thread] = relationship(lazy="joined", innerjoin=True)
+    member: Mapped[Member] = relationship(lazy="joined", innerjoin=True)
+    responses: Mapped[list[FeedbackResponse]] = relationship(
+        lazy="selectin", order_by="FeedbackResponse.id", viewonly=True
+    )
+
+
+class FeedbackResponse(db.Model):
+    """Staff closing the loop: an answer to a rating or to a peer recommendation (exactly one of them)."""
+
+    __tablename__ = "feedback_responses"
+    __table_args__ = (sa.CheckConstraint("(feedback_id IS NULL) <> (recommendation_id IS NULL)", name="one_subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feedback_id: Mapped[int | None] = mapped_column(sa.ForeignKey("thread_feedback.id", ondelete="CASCADE"), index=True)
+    recommendation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("recommendations.id", ondelete="CASCADE"), index=True
+    )
+    responder_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(sa.Text)
+    body_html: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    responder: Mapped[Member | None] = relationship(lazy="joined")

@@ -1,11 +1,13 @@
-"""Demo data for community: categories, ~30 threads with replies and reactions, products with recommendations."""
+"""Demo data for community: categories, ~30 threads with replies and reactions, products with recommendations
+given over six months, and the voice of the customer: ratings of the help, a few unhappy customers, a
+staff response, a mention."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from community.models import REACTION_KINDS
-from community.services import moderation, products, reactions, threads
+from community.services import feedback, moderation, products, reactions, responses, threads
 from core.models import utcnow
 
 CATEGORIES = [
@@ -39,6 +41,10 @@ REPLIES = [
     "+1, would love this too.",
 ]
 THREADS = 30
+RECOMMENDATIONS_OVER_DAYS = 180  # NPS over time needs months of scores
+RATED_SHARE = 0.6  # of the threads that got an answer, how many their authors rate
+RATINGS = [(5, 7), (5, 6), (4, 6), (4, 5), (5, 5), (3, 4), (4, 7), (2, 3)]  # (csat, ces), mostly happy
+UNHAPPY = 3  # customers whose latest ratings and scores are bad: the demo's customers at risk
 
 
 def seed_demo(context: dict, progress) -> None:
@@ -46,6 +52,8 @@ def seed_demo(context: dict, progress) -> None:
     categories = [threads.create_category(None, slug, name, description) for slug, name, description in CATEGORIES]
     catalogue = seed_products(rng, members)
     made = [seed_thread(rng, members, categories, catalogue, n) for n in range(THREADS)]
+    rated = seed_feedback(rng, made, catalogue, context["staff"])
+    mention_staff(made[0], context["staff"])
     pinned, locked = rng.sample(made, 2)
     moderation.set_thread_state(pinned, None, pinned=True)
     moderation.set_thread_state(locked, None, locked=True)
@@ -53,7 +61,7 @@ def seed_demo(context: dict, progress) -> None:
     moderation.flag_post(reply, next(m for m in members if m.id != reply.author_id), reason="off_topic")
     context.update(categories=categories, threads=made, products=catalogue)
     context.setdefault("summary", []).append(
-        f"Community: {len(categories)} categories, {len(made)} threads, {len(catalogue)} products."
+        f"Community: {len(categories)} categories, {len(made)} threads ({rated} rated), {len(catalogue)} products."
     )
     progress.update(100)
 
@@ -63,7 +71,8 @@ def seed_products(rng, members) -> list:
     for name, description, scores in PRODUCTS:
         product = products.create_product(name=name, description=description, url="https://brand.example/shop")
         for member, score in zip(rng.sample(members, len(scores)), scores, strict=True):
-            products.recommend(product, member, score=score, body=f"{score}/10 from me: {rng.choice(REPLIES)}")
+            given = products.recommend(product, member, score=score, body=f"{score}/10 from me: {rng.choice(REPLIES)}")
+            given.created_at = given.updated_at = utcnow() - timedelta(days=rng.uniform(2, RECOMMENDATIONS_OVER_DAYS))
         catalogue.append(product)
     return catalogue
 
@@ -91,3 +100,34 @@ def seed_thread(rng, members, categories, catalogue, n: int):
     if rng.random() < 0.4:
         reactions.accept_answer(thread, author, rng.choice(replies).id)
     return thread
+
+
+def seed_feedback(rng, made, catalogue, staff) -> int:
+    """Authors rate most answered threads (when the answers came); a few customers had a bad time lately."""
+    answered = [thread for thread in made if feedback.has_reply_from_others(thread)]
+    rated = [thread for thread in answered if rng.random() < RATED_SHARE]
+    unhappy = [thread for thread in rated if thread.author.member_type == "customer"][:UNHAPPY]
+    for thread in rated:
+        csat, ces = (rng.choice([1, 2]), 2) if thread in unhappy else rng.choice(RATINGS)
+        rating = feedback.rate_thread(thread, thread.author, csat=csat, ces=ces, comment=rng.choice(COMMENTS))
+        rated_at = min(thread.last_activity_at + timedelta(hours=rng.randint(1, 48)), utcnow())
+        rating.created_at = rating.updated_at = rated_at
+    for thread in unhappy:
+        score = products.recommend(catalogue[2], thread.author, score=2, body="Stopped working after a month.")
+        score.updated_at = utcnow() - timedelta(days=1)  # their latest word: a detractor
+    if unhappy:
+        moderator = next(member for member in staff if "moderator" in member.role_names)
+        rating = feedback.thread_feedback(unhappy[0], moderator)
+        responses.respond_to_feedback(rating, moderator, "Sorry this took so long. A fix ships next week.")
+    return len(rated)
+
+
+COMMENTS = ["", "", "Quick and clear, thanks!", "Solved it.", "Took a while but got there.", "Still not sure."]
+
+
+def mention_staff(thread, staff) -> None:
+    """A reply that mentions the moderator by the mention syntax: they get a notification."""
+    moderator = next(member for member in staff if "moderator" in member.role_names)
+    replier = next(member for member in staff if "marketer" in member.role_names)
+    body = f"[@{moderator.display_name}](/members/{moderator.id}) could you pin this one?"
+    threads.create_post(thread, replier, body=body)

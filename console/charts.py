@@ -100,7 +100,6 @@ def stacked_columns(
                     )
                 )
             base -= size
-    every = math.ceil(len(periods) / MAX_X_LABELS) or 1
     return ColumnChart(
         width=width,
         height=height,
@@ -108,6 +107,92 @@ def stacked_columns(
         bottom=bottom,
         segments=segments,
         ticks=[(bottom - k * step * scale, k * step) for k in range(round(ceiling / step) + 1)],
-        labels=[(left + i * slot + slot / 2, p) for i, p in enumerate(periods) if i % every == 0],
-        legend=[(n % SERIES_COLOURS, name) for n, (name, _) in enumerate(series)],
+        labels=period_labels(periods, left, slot),
+        legend=legend(series),
     )
+
+
+def period_labels(periods: Sequence[str], left: float, slot: float) -> list[tuple[float, str]]:
+    """(x of the period's centre, period) for at most about MAX_X_LABELS evenly spread periods."""
+    every = math.ceil(len(periods) / MAX_X_LABELS) or 1
+    return [(left + i * slot + slot / 2, period) for i, period in enumerate(periods) if i % every == 0]
+
+
+def legend(series: Sequence[tuple[str, Sequence]]) -> list[tuple[int, str]]:
+    return [(n % SERIES_COLOURS, name) for n, (name, _) in enumerate(series)]
+
+
+@dataclass(frozen=True)
+class Point:
+    x: float
+    y: float
+    series: int
+    name: str
+    period: str
+    value: float
+
+
+@dataclass(frozen=True)
+class LineChart:
+    width: int
+    height: int
+    left: int
+    bottom: float
+    lines: list[tuple[int, str, str]]  # (colour class, series name, SVG path)
+    points: list[Point]
+    ticks: list[tuple[float, float]]  # (y, value)
+    labels: list[tuple[float, str]]  # (x of the period, period)
+    legend: list[tuple[int, str]]
+    zero: float | None  # y of the zero line, when the axis spans negative and positive values
+
+
+def line_chart(
+    periods: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    *,
+    low: float,
+    high: float,
+    step: float,
+    width: int = 760,
+    height: int = 220,
+) -> LineChart:
+    """A point per period and series on a fixed scale [low, high] (NPS -100..100, CES 1..7), joined by
+    lines; a period without a value (None: nobody answered) leaves a gap rather than a fake zero."""
+    left, top, bottom = 48, 12, height - 28
+    scale = (bottom - top) / (high - low)
+    slot = (width - left) / max(len(periods), 1)
+
+    def y_of(value: float) -> float:
+        return bottom - (min(max(value, low), high) - low) * scale
+
+    points, lines = [], []
+    for n, (name, values) in enumerate(series):
+        mine = [
+            Point(left + i * slot + slot / 2, y_of(value), n % SERIES_COLOURS, name, period, value)
+            for i, (period, value) in enumerate(zip(periods, values, strict=True))
+            if value is not None
+        ]
+        points.extend(mine)
+        lines.append((n % SERIES_COLOURS, name, line_path(mine, slot)))
+    return LineChart(
+        width=width,
+        height=height,
+        left=left,
+        bottom=bottom,
+        lines=lines,
+        points=points,
+        ticks=[(y_of(low + k * step), low + k * step) for k in range(round((high - low) / step) + 1)],
+        labels=period_labels(periods, left, slot),
+        legend=legend(series),
+        zero=y_of(0.0) if low < 0 < high else None,
+    )
+
+
+def line_path(points: Sequence[Point], slot: float) -> str:
+    """`M x y L x y …`, a new `M` after a gap (neighbouring periods are one slot apart)."""
+    parts, previous = [], None
+    for point in points:
+        joined = previous is not None and point.x - previous.x <= slot * 1.01
+        parts.append(f"{'L' if joined else 'M'}{point.x:.1f} {point.y:.1f}")
+        previous = point
+    return " ".join(parts)

@@ -24,6 +24,7 @@ from core.errors import register_errorhandlers
 from core.extensions import api, cors, db, limiter, login_manager, migrate
 from core.health import health_bp
 from core.mail import init_mail
+from core.notifications.routes import blp as notifications_blp
 from core.outbox.dispatch import start_background_runner
 from core.proxies import TrustedProxies
 from core.routing import BoundedIntConverter
@@ -175,6 +176,7 @@ def register_blueprints(app: Flask) -> None:
     # Domains are imported only while an app is composed, so importing core never loads a domain.
     import console
     from community.routes import blp as community_blp
+    from journey.routes import blp as journey_blp
     from leads.routes import blp as leads_blp
     from referrals.routes import blp as referrals_blp
     from referrals.routes import document_public_links
@@ -182,7 +184,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.url_map.converters["int"] = BoundedIntConverter
     app.register_blueprint(health_bp)
-    for blp in (accounts_blp, community_blp, referrals_blp, leads_blp):
+    for blp in (accounts_blp, notifications_blp, community_blp, referrals_blp, leads_blp, journey_blp):
         api.register_blueprint(blp, url_prefix="/api/v1")
     app.register_blueprint(referral_links_bp)  # /r/<code>, outside the API
     console.init_app(app)  # the server-rendered pages under /console/
@@ -193,6 +195,8 @@ def connect_signal_receivers() -> None:
     """Each domain's signals module connects its receivers (process-wide) when it is imported."""
     # Domains are imported only while an app is composed, so importing core never loads a domain.
     import community.signals  # noqa: F401
+    import core.notifications.signals  # noqa: F401
+    import journey.signals  # noqa: F401
     import leads.signals  # noqa: F401
     import referrals.signals  # noqa: F401
 
@@ -201,6 +205,7 @@ def celery_init_app(app: Flask):
     """Celery bound to the app, every domain's tasks registered by name."""
     # Domains are imported only while an app is composed, so importing core never loads a domain.
     import community.tasks  # noqa: F401
+    import journey.tasks  # noqa: F401
     import leads.tasks  # noqa: F401
     import referrals.tasks  # noqa: F401
 
@@ -212,6 +217,7 @@ def celery_init_app(app: Flask):
 def register_cli(app: Flask) -> None:
     # Domains are imported only while an app is composed, so importing core never loads a domain.
     from community.seed import seed_demo as seed_community
+    from journey.seed import seed_demo as seed_journey
     from leads.seed import seed_demo as seed_leads
     from referrals.cli import referrals_cli
     from referrals.seed import seed_demo as seed_referrals
@@ -219,4 +225,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(referrals_cli)  # the click spool and the rollups
-    app.extensions["demo_seeders"] = [seed_accounts, seed_community, seed_referrals, seed_leads]
+    app.extensions["demo_seeders"] = [seed_accounts, seed_community, seed_referrals, seed_leads, seed_journey]

@@ -2,11 +2,13 @@
 
 import json
 from collections.abc import Mapping
+from datetime import UTC, date, datetime, time, timedelta
 
-from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 from webargs.flaskparser import FlaskParser
 
 UNSTORABLE_TEXT = "Text must be valid Unicode without NUL characters."
+MIN_YEAR, MAX_YEAR = 2000, 2999
 TOO_DEEP = "Nested too deeply."
 MAX_JSON_DEPTH = 32
 
@@ -63,6 +65,45 @@ class Trimmed(fields.String):
         return super()._deserialize(value, attr, data, **kwargs).strip()
 
 
+class Moment(fields.Field):
+    """An ISO 8601 date (a whole day) or datetime; naive values are UTC."""
+
+    def __init__(self, *, end_of_day: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.end_of_day = end_of_day
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or len(value) > 40:
+            raise ValidationError("Give an ISO 8601 date or datetime, e.g. 2026-11-01.")
+        try:
+            if len(value) == 10:
+                day = date.fromisoformat(value)
+                moment = datetime.combine(day, time()) + (timedelta(days=1) if self.end_of_day else timedelta())
+            else:
+                moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except (ValueError, OverflowError):
+            raise ValidationError("Give an ISO 8601 date or datetime, e.g. 2026-11-01.") from None
+        if not MIN_YEAR <= moment.year <= MAX_YEAR:
+            raise ValidationError(f"Give a date between {MIN_YEAR} and {MAX_YEAR}.")
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class NoArgsSchema(BaseSchema):
+    """The query of a list or report that takes no parameters: any parameter is a 422 naming it."""
+
+
+class DateRangeArgsSchema(BaseSchema):
+    """`from` and `to` as reports take them: either may be left open; a date `to` includes that day."""
+
+    start = Moment(data_key="from", load_default=None)
+    end = Moment(data_key="to", end_of_day=True, load_default=None)
+
+    @validates_schema
+    def start_before_end(self, data, **kwargs):
+        if data.get("start") and data.get("end") and data["start"] >= data["end"]:
+            raise ValidationError("'from' must be before 'to'.", field_name="from")
+
+
 class PageArgsSchema(BaseSchema):
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
     cursor = fields.String(load_default=None, validate=validate.Length(max=500))
@@ -82,7 +123,11 @@ class ErrorSchema(Schema):
 
 class RequestParser(FlaskParser):
     """webargs' parser, except that JSON nested past the decoder's recursion limit is the
-    usual 400 for a malformed body instead of a RecursionError."""
+    usual 400 for a malformed body instead of a RecursionError, and that a query string is held
+    to its schema like a body: an unknown parameter (a typo such as `?form=` for `?from=`) is a
+    422 naming it, never silently ignored."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": None, "querystring": None}
 
     def _raw_load_json(self, req):
         try:

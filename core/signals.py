@@ -13,6 +13,8 @@ member_signed_up = accounts_signals.signal("member-signed-up")
 # sender: the app; kwargs: member_id, email (the normalised address the member had, so receivers
 # can scrub it where others' rows mention it; str | None). Receivers anonymise their rows.
 member_erased = accounts_signals.signal("member-erased")
+# An admin changed a member's member_type. sender: the app; kwargs: member, previous (str).
+member_type_changed = accounts_signals.signal("member-type-changed")
 # A prospect (a profile an integration made) joins the account that verified its address.
 # sender: the app; kwargs: prospect_id, member_id. Receivers move the prospect's rows to the
 # member; the prospect's row is deleted afterwards (its remaining rows go with it).
@@ -40,4 +42,5 @@ ANSWER_ACCEPTED = "answer_accepted"
 RECOMMENDATION_MADE = "recommendation_made"
 RECOMMENDATION_ENDORSED = "recommendation_endorsed"
 CONTENT_SHARED = "content_shared"
+FEEDBACK_GIVEN = "feedback_given"  # a thread's author rated the help they got (CSAT and CES), once per thread
 REFERRAL_SIGNUP = "referral_signup"

@@ -13,7 +13,8 @@ from core.models import TimestampMixin, utcnow
 
 LEAD_STAGES = ("mql", "sal", "sql", "won", "lost", "disqualified")
 MEMBER_STAGES = ("member", "engaged", "lead")
-WEBHOOK_EVENTS = ("lead.qualified", "lead.status_changed")
+# customer.at_risk is the customer journey's (journey.services.health), published through these webhooks.
+WEBHOOK_EVENTS = ("lead.qualified", "lead.status_changed", "customer.at_risk")
 
 
 class Activity(db.Model):

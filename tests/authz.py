@@ -17,6 +17,7 @@ ADMIN = ("admin",)
 STAFF_MARKETING = ("marketer", "admin")
 STAFF_SALES = ("sales", "admin")
 STAFF_MODERATION = ("moderator", "admin")
+STAFF_VOICE = ("moderator", "marketer", "admin")  # who reads feedback and answers it
 MISSING_ID = "999999"
 
 

@@ -11,10 +11,10 @@ from community.schemas.products import (
     RecommendationSchema,
 )
 from community.schemas.threads import ShareLinkSchema
-from community.services import products
+from community.services import nps, products
 from core.extensions import db
 from core.pagination import page, page_schema
-from core.schemas import PageArgsSchema
+from core.schemas import DateRangeArgsSchema, PageArgsSchema
 
 
 @blp.route("/products", methods=["GET"])
@@ -79,11 +79,12 @@ def recommend(data, product_id):
 
 
 @blp.route("/products/<int:product_id>/nps", methods=["GET"])
+@blp.arguments(DateRangeArgsSchema, location="query")
 @blp.response(200, NpsSchema)
 @responds(404)
-def product_nps(product_id):
-    """Net Promoter Score of a product from its recommendations"""
-    return products.nps(products.get_product(product_id))
+def product_nps(args, product_id):
+    """Net Promoter Score of a product from its recommendations (banned and erased members left out)"""
+    return nps.product_nps(products.get_product(product_id), **args)
 
 
 @blp.route("/recommendations/<int:recommendation_id>/endorse", methods=["POST"])

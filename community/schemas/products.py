@@ -2,6 +2,7 @@
 
 from marshmallow import fields, validate
 
+from community.schemas.feedback import ResponseSchema
 from community.schemas.threads import NOT_BLANK
 from core.accounts.schemas import MemberRefSchema
 from core.schemas import BaseSchema, PageArgsSchema, Trimmed
@@ -36,6 +37,9 @@ class RecommendationSchema(BaseSchema):
     endorsement_count = fields.Integer(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
+    responses = fields.List(
+        fields.Nested(ResponseSchema), dump_only=True, metadata={"description": "The brand's answers"}
+    )
 
 
 class NpsSchema(BaseSchema):

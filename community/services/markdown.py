@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import nh3
@@ -19,6 +20,7 @@ LINK_REL = "nofollow ugc noopener"
 
 # html=False: raw HTML in the source is shown as text, never passed through.
 _renderer = MarkdownIt("commonmark", {"html": False})
+PROFILE_LINK = re.compile(r"^/members/([1-9][0-9]{0,9})$")
 _default_image = _renderer.renderer.rules["image"]
 
 
@@ -51,3 +53,20 @@ def render_markdown(source: str) -> str:
         url_relative="deny",
         strip_comments=True,
     )
+
+
+def mentioned_member_ids(source: str) -> list[int]:
+    """Ids of the members a body mentions, in order, once each: links `[@name](/members/<id>)`.
+
+    Read from the parsed Markdown, so a mention inside code (`` `[@x](/members/1)` ``) is no mention.
+    """
+    found: list[int] = []
+    for block in _renderer.parse(source):
+        children = block.children or []
+        for token, following in zip(children, children[1:], strict=False):
+            match = PROFILE_LINK.match(str(token.attrGet("href") or "")) if token.type == "link_open" else None
+            if match and following.type == "text" and following.content.startswith("@"):
+                member_id = int(match.group(1))
+                if member_id not in found:
+                    found.append(member_id)
+    return found

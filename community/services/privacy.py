@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from community.models import Endorsement, Post, PostFlag, PostReaction, Recommendation, Thread
+from community.models import Endorsement, Post, PostFlag, PostReaction, Recommendation, Thread, ThreadFeedback
 from core.accounts.models import Member
 from core.extensions import db
 
 
 def anonymise_member(member_id: int) -> None:
     """Content stays (authored by "Former member"); the link between a reporter and their flags
-    goes, and so does what they wrote in them."""
+    goes, and so does what they wrote in them and in their private ratings (the numbers stay for
+    the record, out of every summary)."""
     db.session.execute(
         sa.update(PostFlag).where(PostFlag.reporter_id == member_id).values(reporter_id=None, details="")
     )
+    db.session.execute(sa.update(ThreadFeedback).where(ThreadFeedback.member_id == member_id).values(comment=""))
 
 
 def json_rows(columns: list, condition) -> list[dict]:
@@ -39,6 +41,16 @@ def export_member(member: Member) -> dict:
         "endorsements": json_rows(
             [Endorsement.recommendation_id, Endorsement.created_at], Endorsement.member_id == member.id
         ),
+        "feedback": json_rows(
+            [
+                ThreadFeedback.thread_id,
+                ThreadFeedback.csat,
+                ThreadFeedback.ces,
+                ThreadFeedback.comment,
+                ThreadFeedback.updated_at,
+            ],
+            ThreadFeedback.member_id == member.id,
+        ),  # fmt: skip
         "flags": json_rows(
             [PostFlag.post_id, PostFlag.reason, PostFlag.details, PostFlag.created_at],
             PostFlag.reporter_id == member.id,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
-
 import sqlalchemy as sa
+from flask import current_app
 
 from community.models import Endorsement, Product, Recommendation
+from community.services.announcements import recommendation_saved
 from community.services.common import ensure_can_contribute, get_row, increment, record_activity
 from community.services.markdown import render_markdown
 from community.services.threads import share
@@ -87,6 +87,9 @@ def recommend(product: Product, member: Member, *, score: int, body: str) -> Rec
         record_activity(member.id, RECOMMENDATION_MADE, "product", product.id, score=score)
     else:
         db.session.execute(sa.update(table).where(mine).values(**content))
+    recommendation_saved.send(
+        current_app._get_current_object(), member_id=member.id, product_id=product.id, score=score, rated_at=now
+    )
     return db.session.scalars(sa.select(Recommendation).where(mine).execution_options(populate_existing=True)).one()
 
 
@@ -125,32 +128,6 @@ def endorse(recommendation: Recommendation, member: Member) -> Recommendation:
             recommender_id=recommendation.member_id,
         )
     return recommendation
-
-
-def nps(product: Product) -> dict:
-    """Promoters 9-10, passives 7-8, detractors 0-6; NPS = %promoters - %detractors, 2 decimals."""
-    score = Recommendation.score
-    counts = db.session.execute(
-        sa.select(
-            sa.func.count(),
-            sa.func.coalesce(sa.func.sum(sa.case((score >= 9, 1), else_=0)), 0),
-            sa.func.coalesce(sa.func.sum(sa.case((score.between(7, 8), 1), else_=0)), 0),
-            sa.func.coalesce(sa.func.sum(sa.case((score <= 6, 1), else_=0)), 0),
-        ).where(Recommendation.product_id == product.id)
-    ).one()
-    responses, promoters, passives, detractors = (int(n) for n in counts)
-    value = None
-    if responses:
-        exact = Decimal(100 * (promoters - detractors)) / Decimal(responses)
-        value = float(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
-    return {
-        "product_id": product.id,
-        "responses": responses,
-        "promoters": promoters,
-        "passives": passives,
-        "detractors": detractors,
-        "nps": value,
-    }
 
 
 def share_recommendation(recommendation: Recommendation, member: Member) -> dict:

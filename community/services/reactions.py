@@ -13,6 +13,7 @@ from community.services.common import (
     is_moderator,
     record_activity,
 )
+from community.services.notices import notify_accepted
 from core.accounts.models import Member
 from core.database import upsert_statement
 from core.errors import Forbidden, ValidationFailed
@@ -104,6 +105,7 @@ def accept_answer(thread: Thread, actor: Member, post_id: int) -> Thread:
         bump_profile(post.author_id, accepted_answers=1, reputation=ACCEPTED_ANSWER_POINTS)
         if first_acceptance(post):
             record_activity(post.author_id, ANSWER_ACCEPTED, "post", post.id, thread_id=thread.id)
+            notify_accepted(post, actor)
     db.session.flush()
     return thread
 

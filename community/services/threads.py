@@ -16,6 +16,7 @@ from community.services.common import (
     record_activity,
 )
 from community.services.markdown import render_markdown
+from community.services.notices import notify_edited_post, notify_new_post
 from community.services.reactions import withdraw_accepted_answer
 from core.accounts.models import Member
 from core.database import upsert_statement
@@ -72,13 +73,13 @@ def create_thread(author: Member, *, category_id: int, title: str, body: str, ta
     )
     db.session.add(thread)
     db.session.flush()
-    db.session.add(
-        Post(thread_id=thread.id, author_id=author.id, is_opener=True, body=body, body_html=render_markdown(body))
-    )
+    opener = Post(thread_id=thread.id, author_id=author.id, is_opener=True, body=body, body_html=render_markdown(body))
+    db.session.add(opener)
     bump_profile(author.id, thread_count=1)
     db.session.flush()
     db.session.refresh(thread)
     record_activity(author.id, THREAD_CREATED, "thread", thread.id, category_id=category_id, tags=thread.tags)
+    notify_new_post(opener, thread)
     return thread
 
 
@@ -114,16 +115,17 @@ def update_thread(thread: Thread, actor: Member, changes: dict) -> Thread:
     if "tags" in changes:
         thread.tag_rows = [ThreadTag(tag=tag) for tag in normalise_tags(changes["tags"])]
     if "body" in changes:
-        edit_body(thread.opening_post, changes["body"])
+        edit_body(thread.opening_post, changes["body"], actor)
     thread.updated_at = utcnow()
     db.session.flush()
     return thread
 
 
-def edit_body(post: Post, body: str) -> None:
-    post.body = body
+def edit_body(post: Post, body: str, actor: Member) -> None:
+    before, post.body = post.body, body
     post.body_html = render_markdown(body)
     post.edited_at = utcnow()
+    notify_edited_post(post, actor, before)
 
 
 def delete_thread(thread: Thread, actor: Member) -> None:
@@ -167,13 +169,14 @@ def create_post(thread: Thread, author: Member, *, body: str, reply_to_id: int |
     thread.last_activity_at = post.created_at
     bump_profile(author.id, post_count=1)
     record_activity(author.id, POST_CREATED, "post", post.id, thread_id=thread.id)
+    notify_new_post(post, thread)
     db.session.flush()
     return post
 
 
 def update_post(post: Post, actor: Member, body: str) -> Post:
     ensure_author_or_moderator(post.author_id, actor)
-    edit_body(post, body)
+    edit_body(post, body, actor)
     db.session.flush()
     return post
 

@@ -142,3 +142,14 @@ class ErasedEmail(db.Model):
 
     email_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     erased_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ErasureAddress(db.Model):
+    """The address of a member being erased, until the background erasure has scrubbed it from
+    others' rows. Kept here, not in the task's arguments: those wait in the outbox and travel
+    through the broker, and carry ids only."""
+
+    __tablename__ = "erasure_addresses"
+
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254))

@@ -6,7 +6,8 @@ address; the prospect steps aside (`claim_email` keeps the address, `email_norma
 a placeholder) and waits. Verification merges it into the account (each domain moves its rows
 on `prospect_claimed`); the account letting go of the address unverified gives it back.
 
-Erased people's addresses are kept only as keyed hashes, so integrations cannot create them again.
+Erased people's addresses are kept only as keyed hashes, so integrations cannot create them again
+(and in plain only until the erasure's background work has scrubbed them from others' rows).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import current_app
 
-from core.accounts.models import PROSPECT, ErasedEmail, Member
+from core.accounts.models import PROSPECT, ErasedEmail, ErasureAddress, Member
 from core.caller import keyed_hash
 from core.database import upsert_statement
 from core.extensions import db
@@ -74,3 +75,17 @@ def suppress_email(email: str) -> None:
 
 def is_suppressed(email: str) -> bool:
     return db.session.get(ErasedEmail, email_hash(email)) is not None
+
+
+def hold_for_erasure(member_id: int, email: str) -> None:
+    """Keep the erased member's address for the background erasure (never as a task argument)."""
+    db.session.merge(ErasureAddress(member_id=member_id, email=email))
+
+
+def take_for_erasure(member_id: int) -> str | None:
+    """The address held for this member's erasure, forgotten now (with the caller's commit)."""
+    held = db.session.get(ErasureAddress, member_id)
+    if held is None:
+        return None
+    db.session.delete(held)
+    return held.email

@@ -22,6 +22,7 @@ from core.auth import Blueprint, ensure_session, login_limit, sign_in_limit
 from core.caller import hashed_remote_address, keyed_hash, visitor_id
 from core.extensions import db, limiter
 from core.pagination import page, page_schema
+from core.schemas import NoArgsSchema
 
 blp = Blueprint("accounts", __name__, description="Sign-up, sign-in, your profile and tokens; admin member management.")
 
@@ -174,8 +175,9 @@ def export_me():
 
 @blp.route("/me/tokens", methods=["GET"])
 @blp.login_required()
+@blp.arguments(NoArgsSchema, location="query")
 @blp.response(200, TokenSchema(many=True))
-def list_tokens():
+def list_tokens(args):
     """Your active API tokens (never the secrets)"""
     return services.active_tokens(current_user)
 

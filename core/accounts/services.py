@@ -15,10 +15,12 @@ from core.accounts.mail_tokens import drop_mail_tokens
 from core.accounts.models import PROSPECT, ApiToken, Member, MemberRole
 from core.accounts.prospects import (
     claim_waiting_prospect,
+    hold_for_erasure,
     is_unclaimed_prospect,
     normalize_email,
     park_prospect,
     suppress_email,
+    take_for_erasure,
     unpark_prospect,
 )
 from core.accounts.sessions import end_all_sessions
@@ -27,7 +29,7 @@ from core.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationF
 from core.extensions import db
 from core.models import utcnow
 from core.pagination import paginate
-from core.signals import member_erased, member_export_requested, member_signed_up
+from core.signals import member_erased, member_export_requested, member_signed_up, member_type_changed
 from core.tasks import enqueue_after_commit
 
 logger = logging.getLogger(__name__)
@@ -198,8 +200,10 @@ def update_member_as_admin(member: Member, changes: dict, actor: Member) -> Memb
         if member.id == actor.id and "admin" not in roles:
             raise ValidationFailed("You cannot remove your own admin role.", field="roles")
         member.roles = [MemberRole(role=r) for r in sorted(roles)]
-    if "member_type" in changes:
-        member.member_type = changes["member_type"]
+    if "member_type" in changes and changes["member_type"] != member.member_type:
+        previous, member.member_type = member.member_type, changes["member_type"]
+        db.session.flush()
+        member_type_changed.send(current_app._get_current_object(), member=member, previous=previous)
     if "banned" in changes:
         set_banned(member, changes["banned"])
     db.session.flush()
@@ -298,16 +302,18 @@ def erase_member(member: Member) -> None:
     suppress_email(email)
     if not verified:
         unpark_prospect(email)  # a prospect waiting for an address this account never proved keeps it
-    # The address rides along so domains can scrub it where rows of others mention it.
-    enqueue_after_commit(ERASE_CONTENT_TASK, member.id, email)
+    hold_for_erasure(member.id, email)  # so domains can scrub it where rows of others mention it
+    enqueue_after_commit(ERASE_CONTENT_TASK, member.id)
     logger.info("member %s erased their account", member.id)
 
 
 def erase_member_content(member_id: int, email: str | None = None) -> bool:
-    """Every domain anonymises its rows of an erased member; False when there is nothing to do."""
+    """Every domain anonymises its rows of an erased member; False when there is nothing to do.
+    `email`: only from outbox rows written before the address was held apart (they carried it)."""
     member = db.session.get(Member, member_id)
     if member is None or member.content_erased_at is not None:
         return False  # unknown or already done: safe to run twice
+    email = take_for_erasure(member_id) or email
     member_erased.send(current_app._get_current_object(), member_id=member_id, email=email)
     member.content_erased_at = utcnow()
     db.session.flush()

@@ -1,6 +1,7 @@
 """Marketing reports: attribution, funnel, leaderboard, referral trees, k-factor, fraud flags."""
 
 from core.pagination import page, page_schema
+from core.schemas import NoArgsSchema
 from referrals.routes.common import MARKETING, blp
 from referrals.schemas.reports import (
     AttributionArgsSchema,
@@ -47,8 +48,9 @@ def get_leaderboard(args):
 
 @blp.route("/referrals/tree/<int:member_id>", methods=["GET"])
 @blp.login_required(*MARKETING)
+@blp.arguments(NoArgsSchema, location="query")
 @blp.response(200, TreeSchema)
-def get_referral_tree(member_id):
+def get_referral_tree(args, member_id):
     """Whom a member brought, and whom those brought"""
     return reports.referral_tree(member_id)
 

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from core.extensions import db
 from core.pagination import page, page_schema
-from core.schemas import PageArgsSchema
+from core.schemas import NoArgsSchema, PageArgsSchema
 from referrals.routes.common import MARKETING, blp
 from referrals.schemas.rewards import LedgerArgsSchema, RewardEntrySchema, RewardRuleSchema, RewardRuleUpdateSchema
 from referrals.services import rewards
@@ -53,8 +53,9 @@ def list_rewards(args):
 
 @blp.route("/referrals/rewards/export.csv", methods=["GET"])
 @blp.login_required(*MARKETING)
+@blp.arguments(NoArgsSchema, location="query")
 @blp.doc(responses={"200": {"description": "The whole ledger as CSV", "content": {"text/csv": {}}}})
-def export_rewards():
+def export_rewards(args):
     """The reward ledger as CSV, for payouts"""
     headers = {"Content-Disposition": "attachment; filename=referral-rewards.csv"}
     return flask.Response(flask.stream_with_context(rewards.ledger_csv()), mimetype="text/csv", headers=headers)

@@ -1,38 +1,14 @@
 """Marketing reports: their arguments (date ranges, models, windows) and results."""
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
-from marshmallow import ValidationError, fields, post_load, validate
+from marshmallow import fields, post_load, validate
 
 from core.accounts.schemas import MemberRefSchema
-from core.schemas import BaseSchema, PageArgsSchema
+from core.schemas import BaseSchema, Moment, PageArgsSchema
 from referrals.models import CONVERSION_KINDS, GROUPS, MODELS
 
 DEFAULT_RANGE = timedelta(days=30)
-MIN_YEAR, MAX_YEAR = 2000, 2999
-
-
-class Moment(fields.Field):
-    """An ISO 8601 date (a whole day) or datetime; naive values are UTC."""
-
-    def __init__(self, *, end_of_day: bool = False, **kwargs):
-        super().__init__(**kwargs)
-        self.end_of_day = end_of_day
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str) or len(value) > 40:
-            raise ValidationError("Give an ISO 8601 date or datetime, e.g. 2026-11-01.")
-        try:
-            if len(value) == 10:
-                day = date.fromisoformat(value)
-                moment = datetime.combine(day, time()) + (timedelta(days=1) if self.end_of_day else timedelta())
-            else:
-                moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except (ValueError, OverflowError):
-            raise ValidationError("Give an ISO 8601 date or datetime, e.g. 2026-11-01.") from None
-        if not MIN_YEAR <= moment.year <= MAX_YEAR:
-            raise ValidationError(f"Give a date between {MIN_YEAR} and {MAX_YEAR}.")
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class RangeArgsSchema(BaseSchema):
@@ -82,8 +58,9 @@ class AttributionItemSchema(BaseSchema):
 
 
 class RangeSchema(BaseSchema):
-    start = fields.DateTime(data_key="from")
-    end = fields.DateTime(data_key="to")
+    # The reports hand back {"from": ..., "to": ...}: read those keys, not attributes named start/end.
+    start = fields.DateTime(data_key="from", attribute="from")
+    end = fields.DateTime(data_key="to", attribute="to")
     include_flagged = fields.Boolean()
 
 

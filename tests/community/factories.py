@@ -2,9 +2,10 @@
 
 import factory
 
-from community.models import Category, Post, Product, Recommendation, Thread
+from community.models import Category, Post, Product, Recommendation, Thread, ThreadFeedback
 from community.services.markdown import render_markdown
 from core.extensions import db
+from core.models import utcnow
 from tests.factories import MemberFactory, ModelFactory
 
 
@@ -59,3 +60,18 @@ class RecommendationFactory(ModelFactory):
     score = 9
     body = "Works well"
     body_html = factory.LazyAttribute(lambda r: render_markdown(r.body))
+
+
+class ThreadFeedbackFactory(ModelFactory):
+    """A rating of a thread by its author, given at `updated_at`."""
+
+    class Meta:
+        model = ThreadFeedback
+
+    thread = factory.SubFactory(ThreadFactory)
+    member = factory.LazyAttribute(lambda f: f.thread.author)
+    csat = 5
+    ces = 7
+    comment = ""
+    created_at = factory.LazyFunction(utcnow)
+    updated_at = factory.LazyAttribute(lambda f: f.created_at)

@@ -7,6 +7,7 @@ from tests.authz import (
     SIGNED_IN,
     STAFF_MARKETING,
     STAFF_MODERATION,
+    STAFF_VOICE,
     Endpoint,
     check_endpoint,
     endpoint_ids,
@@ -52,6 +53,13 @@ ENDPOINTS = [
     Endpoint("GET", f"{API}/members/<int:member_id>", EVERYONE),
     Endpoint("GET", f"{API}/leaderboard", EVERYONE),
     Endpoint("GET", f"{API}/search", EVERYONE),
+    Endpoint("PUT", f"{API}/threads/<int:thread_id>/feedback", SIGNED_IN, json={"csat": 5, "ces": 7}),
+    Endpoint("GET", f"{API}/threads/<int:thread_id>/feedback", SIGNED_IN),
+    Endpoint("GET", f"{API}/feedback", STAFF_VOICE),
+    Endpoint("GET", f"{API}/feedback/summary", STAFF_MARKETING),
+    Endpoint("POST", f"{API}/feedback/<int:feedback_id>/response", STAFF_VOICE, json={"body": "Thanks"}),
+    Endpoint("POST", f"{API}/recommendations/<int:recommendation_id>/response", STAFF_VOICE, json={"body": "Thanks"}),
+    Endpoint("GET", f"{API}/nps", STAFF_MARKETING),
 ]
 
 

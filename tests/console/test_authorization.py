@@ -18,6 +18,7 @@ from tests.authz import (
 )
 from tests.community import test_authorization as community_table
 from tests.console.conftest import csrf_token
+from tests.journey import test_authorization as journey_table
 from tests.leads import test_authorization as leads_table
 from tests.referrals import test_authorization as referrals_table
 
@@ -43,6 +44,9 @@ ENDPOINTS = [
     Endpoint("POST", "/console/moderation/posts/<int:post_id>/hide", STAFF_MODERATION),
     Endpoint("POST", "/console/moderation/flags/<int:flag_id>/dismiss", STAFF_MODERATION),
     Endpoint("POST", "/console/moderation/members/<int:member_id>/ban", STAFF_MODERATION),
+    Endpoint("GET", "/console/journey", STAFF_MARKETING),
+    Endpoint("GET", "/console/voice", STAFF_MARKETING),
+    Endpoint("GET", "/console/customers/at-risk", STAFF_MARKETING),
 ]
 
 # The API endpoint whose data or action each console route shows: the roles must be the same.
@@ -72,7 +76,12 @@ MIRRORS = {
         "POST",
         "/api/v1/moderation/members/<int:member_id>/<any(ban, unban):action>",
     ),
+    "/console/journey": (journey_table, "GET", "/api/v1/journey/funnel"),
+    "/console/voice": (community_table, "GET", "/api/v1/nps"),
+    "/console/customers/at-risk": (journey_table, "GET", "/api/v1/customers/health"),
 }
+# Pages that show more than one API endpoint: their roles must match each of them too.
+ALSO_MIRRORS = {"/console/voice": [(community_table, "GET", "/api/v1/feedback/summary")]}
 SAMPLE_FILES = {"/console/static/<path:filename>": "/console/static/console.css"}
 
 
@@ -119,10 +128,10 @@ def test_every_console_route_has_a_row(app):
 
 @pytest.mark.parametrize("rule", sorted(MIRRORS))
 def test_pages_ask_for_the_roles_of_their_api(rule):
-    module, method, api_rule = MIRRORS[rule]
     page = next(e for e in ENDPOINTS if e.rule == rule)
-    api = next(e for e in module.ENDPOINTS if (e.method, e.rule) == (method, api_rule))
-    assert set(page.allowed) == set(api.allowed)
+    for module, method, api_rule in [MIRRORS[rule], *ALSO_MIRRORS.get(rule, [])]:
+        api = next(e for e in module.ENDPOINTS if (e.method, e.rule) == (method, api_rule))
+        assert set(page.allowed) == set(api.allowed), api_rule
 
 
 def test_every_staff_page_mirrors_an_api_endpoint():

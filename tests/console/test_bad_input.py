@@ -13,6 +13,9 @@ PAGES = {
     "/console/rewards": ("limit", "cursor"),
     "/console/moderation": ("status", "limit", "cursor"),
     "/console/sign-in": ("next",),
+    "/console/journey": ("discovered_via", "from", "to"),
+    "/console/voice": ("from", "to", "product_id", "category", "group_by"),
+    "/console/customers/at-risk": ("status", "from", "to", "limit", "cursor"),
 }
 
 
@@ -26,7 +29,17 @@ def test_odd_query_values_never_break_a_page(auth, path):
             assert "text/html" in response.content_type or response.status_code == 302
 
 
-@pytest.mark.parametrize("path", ["/console/attribution?", "/console/leads?cursor=x&", "/console/moderation?cursor=x&"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/console/attribution?",
+        "/console/leads?cursor=x&",
+        "/console/moderation?cursor=x&",
+        "/console/journey?",
+        "/console/voice?",
+        "/console/customers/at-risk?cursor=x&",
+    ],
+)
 @pytest.mark.parametrize("key", ["endpoint", "_method", "_scheme", "_external", "_anchor"])
 def test_unknown_query_keys_are_422_not_500(auth, path, key):
     """The switchers and pager rebuild the URL from the query; no key may break that."""

@@ -12,10 +12,13 @@ from playwright.sync_api import expect
 
 from core.extensions import db
 from core.models import utcnow
+from journey.services import health, stages
 from leads.models import Lead
 from leads.services.scoring import record_activity
 from referrals.services.conversions import attribute_signup
+from tests.community.factories import RecommendationFactory, ThreadFactory, ThreadFeedbackFactory
 from tests.factories import PASSWORD, MemberFactory
+from tests.journey.conftest import ago
 from tests.leads.conftest import RULES, install_rules
 from tests.referrals.factories import ClickFactory
 
@@ -102,6 +105,59 @@ def test_marketer_switches_the_attribution_model_and_the_chart_changes(browser, 
     screens.shot("attribution-linear")
 
 
+def test_marketer_reads_the_voice_of_the_customer_as_charts(browser, live_server, app, auth):
+    marketer = auth.member("marketer")
+    with app.app_context():
+        for score, days_ago in ((10, 70), (9, 70), (3, 70), (10, 40), (6, 40), (9, 5), (10, 5)):
+            RecommendationFactory(score=score, created_at=ago(days_ago), updated_at=ago(days_ago))
+        for csat, ces, days_ago in ((5, 2, 70), (2, 6, 40), (4, 3, 40), (5, 1, 5)):
+            ThreadFeedbackFactory(csat=csat, ces=ces, created_at=ago(days_ago))
+        db.session.commit()
+    screens = browser("marketer")
+    page = screens.page
+    page.goto(f"{live_server}/console/voice")
+    sign_in(page, marketer.email)
+    expect(page).to_have_url(f"{live_server}/console/voice")
+    for chart in ("#nps-chart", "#csat-chart", "#ces-chart"):
+        expect(page.locator(f"{chart} circle[data-series]")).to_have_count(3)  # three months with answers
+        expect(page.locator(f"{chart} path.line")).to_be_visible()
+    line = page.locator("#nps-chart path.line").bounding_box()
+    assert line["width"] > 100 and line["height"] > 10  # drawn across the months, rising and falling
+    values = [float(point.get_attribute("data-value")) for point in page.locator("#nps-chart circle").all()]
+    assert values == [33.33, 0.0, 100.0]  # (2 - 1) of 3, (1 - 1) of 2, 2 promoters of 2
+    screens.shot("voice")
+    page.click("nav.sidebar >> text=Journey funnel")
+    expect(page.locator("#journey-funnel")).to_be_visible()
+    screens.shot("journey-funnel")
+    page.click("nav.sidebar >> text=Customers at risk")
+    expect(page.locator("#customers")).to_be_visible()
+    screens.shot("customers-at-risk")
+
+
+def test_a_customer_at_risk_shows_why(browser, live_server, app, auth):
+    marketer = auth.member("marketer")
+    with app.app_context():
+        kim = MemberFactory(member_type="customer", created_at=ago(200), display_name="Kim Quiet")
+        RecommendationFactory(member=kim, score=3, updated_at=ago(10))
+        ThreadFeedbackFactory(thread=ThreadFactory(author=kim), csat=4, ces=2, created_at=ago(5))
+        stages.refresh_journeys([kim])
+        health.update_batch([kim])
+        db.session.commit()
+        kim_id = kim.id
+    screens = browser("marketer")
+    page = screens.page
+    page.goto(f"{live_server}/console/customers/at-risk")
+    sign_in(page, marketer.email)
+    row = page.locator(f"#customers tr[data-member='{kim_id}']")
+    expect(row.locator(".health-value")).to_have_text("45")
+    expect(row.locator(".reasons li")).to_have_count(4)
+    expect(row.locator(".reasons li[data-signal=silence]")).to_contain_text("No activity since joining 200 days ago")
+    screens.shot("customers-at-risk")
+    page.click(".tabs a[data-value=healthy]")
+    expect(page.locator("#customers .empty")).to_be_visible()
+    screens.shot("healthy")
+
+
 def test_a_member_is_sent_away_from_leads_and_attribution(browser, live_server, auth):
     member = auth.member("member", display_name="Mo Member")
     screens = browser("member")
@@ -125,7 +181,15 @@ def test_pages_fit_a_phone_screen(browser, live_server, auth):
     page = screens.page
     page.goto(f"{live_server}/console/sign-in")
     sign_in(page, admin.email)
-    for path in ("/console/leads", "/console/attribution", "/console/growth", "/console/moderation"):
+    for path in (
+        "/console/leads",
+        "/console/attribution",
+        "/console/growth",
+        "/console/moderation",
+        "/console/journey",
+        "/console/voice",
+        "/console/customers/at-risk",
+    ):
         page.goto(f"{live_server}{path}")
         expect(page.locator("nav.sidebar a.active")).to_be_visible()
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, f"{path} scrolls sideways"

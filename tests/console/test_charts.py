@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from console.charts import axis, bars, stacked_columns
+from console.charts import axis, bars, line_chart, stacked_columns
 from console.series import MAX_PERIODS, OTHER, TOP_SERIES, attribution_over_time, periods, top_groups
 from core.models import utcnow
 from referrals.services.conversions import attribute_signup
@@ -56,6 +56,33 @@ def test_columns_leave_out_zero_and_negative_values():
 def test_many_periods_label_only_some_columns():
     chart = stacked_columns([f"d{n}" for n in range(16)], [("x", [1.0] * 16)])
     assert [label for _, label in chart.labels] == [f"d{n}" for n in range(0, 16, 2)]
+
+
+def test_lines_sit_on_their_fixed_scale_with_a_zero_line():
+    chart = line_chart(["Jan", "Feb", "Mar"], [("NPS", [-100.0, 0.0, 50.0])], low=-100, high=100, step=50, height=228)
+    # the plot runs from y=12 (100) to y=200 (-100): 0.94 px per point; slots of 712/3 px from x=48
+    assert [(round(p.x, 1), round(p.y, 1), p.value) for p in chart.points] == [
+        (166.7, 200.0, -100.0),
+        (404.0, 106.0, 0.0),
+        (641.3, 59.0, 50.0),
+    ]
+    assert chart.zero == pytest.approx(106.0)
+    assert [value for _, value in chart.ticks] == [-100, -50, 0, 50, 100]
+    assert chart.lines == [(0, "NPS", "M166.7 200.0 L404.0 106.0 L641.3 59.0")]
+
+
+def test_a_period_without_a_value_breaks_the_line():
+    chart = line_chart(["a", "b", "c", "d"], [("CES", [2.0, None, 3.0, 4.0])], low=1, high=7, step=1)
+    path = chart.lines[0][2]
+    assert [p.period for p in chart.points] == ["a", "c", "d"]
+    assert path.count("M") == 2 and path.count("L") == 1  # a alone, then c joined to d
+    assert chart.zero is None  # the scale 1-7 does not cross zero
+
+
+def test_values_off_the_scale_are_drawn_at_its_edge():
+    chart = line_chart(["a", "b"], [("CSAT", [120.0, -5.0])], low=0, high=100, step=25)
+    top, bottom = chart.ticks[-1][0], chart.ticks[0][0]
+    assert [p.y for p in chart.points] == [top, bottom] and [p.value for p in chart.points] == [120.0, -5.0]
 
 
 @pytest.mark.parametrize(

@@ -37,6 +37,7 @@ def test_the_console_navigation_groups_pages_by_section(app_ctx):
         "Sales": ["Leads", "Accounts"],
         "Marketing": ["Attribution", "Funnel & K-factor", "Rewards"],
         "Community": ["Moderation queue"],
+        "Customers": ["Journey funnel", "Voice of the customer", "Customers at risk"],
     }
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("core", "community", "referrals", "leads", "console")
-DOMAINS = ("community", "referrals", "leads")
+PACKAGES = ("core", "community", "referrals", "leads", "journey", "console")
+DOMAINS = ("community", "referrals", "leads", "journey")
 # The factory composes the app from every domain; it is the one module of core that imports them.
 COMPOSITION_ROOT = "core.app"
 # Who may depend on whom (a package on itself goes without saying).
@@ -26,7 +26,8 @@ ALLOWED = {
     "community": {"core", "referrals"},  # share links are referrals' to build
     "referrals": {"core"},
     "leads": {"core", "community", "referrals"},
-    "console": {"core", "community", "referrals", "leads"},  # pages call every domain's services
+    "journey": {"core", "community", "referrals", "leads"},  # reads them all through their services
+    "console": {"core", "community", "referrals", "leads", "journey"},  # pages call every domain's services
 }
 
 
@@ -144,6 +145,20 @@ def test_schemas_import_no_service():
         if ".schemas" in module
         for target in imported
         if ".services" in target
+    ]
+    assert wrong == []
+
+
+def test_journey_reads_the_other_domains_only_through_their_services():
+    """Journey listens to every domain and reads what they hold through their services, never their
+    models (tables), routes or tasks."""
+    graph = edges()
+    wrong = [
+        f"{module} -> {target}"
+        for module, imported in graph.items()
+        if package_of(module) == "journey"
+        for target in imported
+        if package_of(target) in ("community", "referrals", "leads") and ".services" not in target
     ]
     assert wrong == []
 

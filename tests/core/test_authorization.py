@@ -6,7 +6,7 @@ import pytest
 
 from tests.authz import ADMIN, EVERYONE, SIGNED_IN, Endpoint, check_endpoint, endpoint_ids, endpoint_params
 
-DOMAIN_TABLES = ("tests.community", "tests.referrals", "tests.leads", "tests.console")
+DOMAIN_TABLES = ("tests.community", "tests.referrals", "tests.leads", "tests.journey", "tests.console")
 
 ENDPOINTS = [
     Endpoint("POST", "/api/v1/auth/signup", EVERYONE, json={"email": "x"}),
@@ -24,6 +24,8 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/me/tokens", SIGNED_IN),
     Endpoint("POST", "/api/v1/me/tokens", SIGNED_IN, json={"name": "cli"}),
     Endpoint("DELETE", "/api/v1/me/tokens/<int:token_id>", SIGNED_IN),
+    Endpoint("GET", "/api/v1/me/notifications", SIGNED_IN),
+    Endpoint("POST", "/api/v1/me/notifications/read", SIGNED_IN, json={"ids": [1]}),
     Endpoint("GET", "/api/v1/members", ADMIN),
     Endpoint("PATCH", "/api/v1/members/<int:member_id>", ADMIN, json={"banned": True}),
     Endpoint("GET", "/healthz", EVERYONE),

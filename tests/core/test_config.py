@@ -36,6 +36,10 @@ def test_one_beat_schedule_runs_every_periodic_job():
     assert jobs["core.sweep_outbox"] == 15.0
     assert isinstance(jobs["referrals.purge_old_clicks"], crontab)  # daily
     assert isinstance(jobs["core.purge_expired_sessions"], crontab)  # daily
+    # Nightly, UTC: journeys are refreshed before customer health is recomputed from them.
+    assert jobs["journey.refresh_journeys"] == crontab(minute=30, hour=2)
+    assert jobs["journey.recompute_health"] == crontab(minute=0, hour=3)
+    assert celery_settings(None, sweep_seconds=15, webhook_deadline=10)["timezone"] == "UTC"
 
 
 def test_every_scheduled_job_is_a_registered_task(app):

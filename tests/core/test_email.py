@@ -173,7 +173,7 @@ def test_the_mail_is_sent_by_the_task_after_commit(app, client, mailbox, monkeyp
     monkeypatch.setattr(app.extensions["celery"], "signature", lambda name, **kw: sent.append(name) or real(name, **kw))
     client.post("/api/v1/auth/password-reset/request", json={"email": "nobody@example.com"})
     client.post("/api/v1/auth/signup", json=SIGNUP)
-    assert sent == ["core.send_verification_mail"]
+    assert [name for name in sent if name.endswith("_mail")] == ["core.send_verification_mail"]
     assert len(mailbox.messages()) == 1
 
 

@@ -63,13 +63,27 @@ def test_upgrade_downgrade_upgrade(scratch_database, app):
 
 
 def test_downgrading_past_a_domains_first_revision_needs_the_flag(scratch_database):
-    assert flask_db(scratch_database, "upgrade", "0004").returncode == 0  # every domain's first revision
+    assert flask_db(scratch_database, "upgrade", "0004").returncode == 0  # the first four domains' first revisions
     domain_tables = table_names(scratch_database)
     assert flask_db(scratch_database, "upgrade").returncode == 0
     refused = flask_db(scratch_database, "downgrade", "base", PEERLOOP_ALLOW_DESTRUCTIVE_DOWNGRADE="")
     assert refused.returncode != 0
     assert "PEERLOOP_ALLOW_DESTRUCTIVE_DOWNGRADE=1" in refused.stderr
     assert domain_tables <= table_names(scratch_database)  # the domains' tables and their rows stay
+
+
+def test_downgrading_past_the_first_journey_revision_needs_the_flag(scratch_database):
+    assert flask_db(scratch_database, "upgrade", "0009").returncode == 0  # main's head before journey
+    before_journey = table_names(scratch_database)
+    assert flask_db(scratch_database, "upgrade", "0011").returncode == 0
+    journey_tables = table_names(scratch_database) - before_journey
+    assert {"journey_members", "customer_health"} <= journey_tables
+    refused = flask_db(scratch_database, "downgrade", "0009", PEERLOOP_ALLOW_DESTRUCTIVE_DOWNGRADE="")
+    assert refused.returncode != 0 and "journey" in refused.stderr
+    assert journey_tables <= table_names(scratch_database)
+    allowed = flask_db(scratch_database, "downgrade", "0009", PEERLOOP_ALLOW_DESTRUCTIVE_DOWNGRADE="1")
+    assert allowed.returncode == 0, allowed.stderr
+    assert table_names(scratch_database) == before_journey
 
 
 def test_models_match_migrations(scratch_database):

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.accounts import services as accounts
-from core.accounts.models import Member
+from core.accounts.models import ErasureAddress, Member
 from core.extensions import db
 from core.models import utcnow
 from core.outbox import dispatch
@@ -41,6 +41,17 @@ def test_deferred_work_is_written_with_the_transaction_and_sent_after_it(app_ctx
     assert row.sent_at is not None and row.attempts == 1
     assert (row.args, row.kwargs) == ([], {})  # the erased address does not stay behind
     assert content_erased(member.id) is not None
+
+
+def test_an_erasure_defers_ids_only_and_holds_the_address_until_its_work_is_done(app_ctx):
+    member = MemberFactory(email="Leaving@Example.com")
+    accounts.erase_member(member)
+    [row] = rows()
+    assert (row.args, row.kwargs) == ([member.id], {})  # no address waits in the outbox or the broker
+    assert db.session.get(ErasureAddress, member.id).email == "leaving@example.com"
+    db.session.commit()
+    assert content_erased(member.id) is not None
+    assert db.session.get(ErasureAddress, member.id) is None
 
 
 def test_a_rollback_takes_the_deferred_work_with_it(app_ctx):

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 
 from core.accounts.models import ErasedEmail, Member
 from core.accounts.services import create_prospect, mark_email_verified
+from core.accounts.tasks import erase_member_content
 from core.errors import Conflict
 from core.extensions import db
 from core.models import utcnow
@@ -264,3 +265,13 @@ def test_erasure_scrubs_the_address_inside_lists(app, auth, segment):
     with app.app_context():
         properties = db.session.scalar(sa.select(Activity.properties).where(Activity.message_id == "t-16"))
     assert properties == {"recipients": ["[erased]", "kept@globex.com", 3]}
+
+
+def test_an_erasure_row_that_carries_the_address_still_scrubs_it(app, auth, segment):
+    """Outbox rows written before the address was held apart carry it as the task's argument."""
+    gone = auth.member(email="gone@initech.com")
+    segment(track("crm-17", "t-17", event="form_filled", note="call gone@initech.com"))
+    with app.app_context():
+        erase_member_content(gone.id, "gone@initech.com")
+        properties = db.session.scalar(sa.select(Activity.properties).where(Activity.message_id == "t-17"))
+    assert properties == {"note": "call [erased]"}

@@ -227,3 +227,9 @@ def test_bad_report_parameters_name_the_parameter(marketer, path, query, field):
     response = marketer.get(f"/api/v1/referrals/{path}", query_string=query)
     assert response.status_code == 422
     assert field in response.get_json()["errors"]
+
+
+@pytest.mark.parametrize("path", ["attribution", "funnel", "leaderboard", "k-factor"])
+def test_reports_say_which_range_they_cover(marketer, path):
+    body = report(marketer, path, **{"from": "2026-03-01", "to": "2026-03-31"})
+    assert (body["from"], body["to"]) == ("2026-03-01T00:00:00+00:00", "2026-04-01T00:00:00+00:00")

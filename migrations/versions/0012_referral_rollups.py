@@ -1,7 +1,7 @@
 """referrals: daily click and credit rollups, flood hit counts, click spool offsets
 
-Revision ID: 0006
-Revises: 0009
+Revision ID: 0012
+Revises: 0011a
 
 The rollups are filled from the clicks and credit already stored, so reports read the same numbers
 right after the upgrade.
@@ -10,8 +10,8 @@ right after the upgrade.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0009"
+revision = "0012"
+down_revision = "0011a"
 branch_labels = None
 depends_on = None
 

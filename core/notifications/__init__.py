@@ -1,0 +1,1 @@
+"""Notifications for members: shared infrastructure every domain raises through `services.notify`."""
