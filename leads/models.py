@@ -18,8 +18,9 @@ WEBHOOK_EVENTS = ("lead.qualified", "lead.status_changed", "customer.at_risk")
 
 
 class Activity(db.Model):
-    """One thing a person did. `decayed` is its points relative to the scoring epoch E:
-    points · 2^((t − E)/H); a member's engagement sum S is the sum of these."""
+    """One thing a person did: the ledger. Its points are not stored: a member's engagement sum S
+    holds them (lead_scores), and the explanation of a score computes them from the rules in force
+    (leads.services.explanation), so a rescore never rewrites these rows."""
 
     __tablename__ = "lead_activities"
     __table_args__ = (
@@ -42,12 +43,7 @@ class Activity(db.Model):
     subject_type: Mapped[str | None] = mapped_column(sa.String(40))
     subject_id: Mapped[int | None]
     properties: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    points: Mapped[float] = mapped_column(sa.Float, default=0.0)
-    decayed: Mapped[float] = mapped_column(sa.Float, default=0.0)
     scored: Mapped[bool] = mapped_column(default=False)
-    # Shadow columns a rescore fills before swapping them in.
-    points_next: Mapped[float | None] = mapped_column(sa.Float)
-    decayed_next: Mapped[float | None] = mapped_column(sa.Float)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -94,6 +90,8 @@ class MemberScore(db.Model):
     organization: Mapped[str | None] = mapped_column(sa.String(120))
     company_size: Mapped[int | None]
     last_activity_at: Mapped[datetime | None]
+    # A rescore's new sums, swapped in when it finishes; scoring clears engagement_next, so a
+    # member scored meanwhile is computed again at the swap (leads.services.rescore).
     engagement_next: Mapped[float | None] = mapped_column(sa.Float)
     fit_next: Mapped[float | None] = mapped_column(sa.Float)
 

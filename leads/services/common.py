@@ -19,8 +19,15 @@ def days_since_unix(moment: datetime) -> float:
 def insert_ignoring_conflicts(table: sa.Table, values: dict | list[dict], returning=None):
     """INSERT ... ON CONFLICT DO NOTHING (one row, or several in the order given); returns the
     `returning` column's value of a single row, None on conflict."""
-    stmt = upsert_statement(table).values(values).on_conflict_do_nothing()
     if returning is None:
-        db.session.execute(stmt)
+        db.session.execute(upsert_statement(table).values(values).on_conflict_do_nothing())
         return None
-    return db.session.execute(stmt.returning(returning)).scalar()
+    rows = insert_new_rows(table, values, returning)
+    return rows[0][0] if rows else None
+
+
+def insert_new_rows(table: sa.Table, rows: dict | list[dict], *returning) -> list[sa.Row]:
+    """One INSERT ... ON CONFLICT DO NOTHING RETURNING: the `returning` columns of the rows that were
+    new (in no promised order), rows that conflict (or repeat an earlier one) skipped."""
+    stmt = upsert_statement(table).values(rows).on_conflict_do_nothing()
+    return db.session.execute(stmt.returning(*returning)).all()

@@ -1,4 +1,9 @@
-"""External events (POST /events and the Segment-compatible API) into the ledger."""
+"""External events (POST /events and the Segment-compatible API) into the ledger.
+
+A batch is stored set-based: runs of track, page and screen calls are resolved to members in one
+query, inserted in one statement that skips known messageIds, and scored in a handful more
+(leads.services.scoring). An identify applies on its own, before the calls that follow it.
+"""
 
 from __future__ import annotations
 
@@ -10,58 +15,93 @@ from core.accounts.models import Member
 from core.extensions import db
 from core.models import utcnow
 from leads.models import Activity, Identity, MemberScore
-from leads.services.common import insert_ignoring_conflicts
+from leads.services.common import insert_ignoring_conflicts, insert_new_rows
 from leads.services.prospects import member_for_email, prospect_for_email, traits_fill_profile
-from leads.services.scoring import ensure_score_row, lock_scores, record_activity, refresh_fit, score_activity
+from leads.services.scoring import (
+    MEMBER_FACTS,
+    ensure_score_row,
+    ledger_row,
+    lock_scores,
+    new_activity,
+    refresh_fit,
+    score_activities,
+    score_stored_activities,
+    store_activity,
+)
 
 logger = logging.getLogger(__name__)
 TYPE_FOR_CALL = {"page": "page_viewed", "screen": "screen_viewed", "identify": "identify"}
 IGNORED_CALLS = ("alias", "group")
+ID_FIELDS = (("user_id", "userId"), ("anonymous_id", "anonymousId"))
 
 
 def ingest_events(events: list[dict], source: str) -> dict:
     """Store a validated batch in order; duplicates (same messageId) change nothing."""
-    stored = duplicates = ignored = 0
-    known = [None if event["type"] in IGNORED_CALLS else resolve(event) for event in events]
-    lock_scores([member.id for member in known if member is not None])
-    for event, member in zip(events, known, strict=True):
-        if event["type"] in IGNORED_CALLS:
-            ignored += 1
-            continue
-        if ingest_event(event, source, member):
-            stored += 1
-        else:
-            duplicates += 1
+    calls = [event for event in events if event["type"] not in IGNORED_CALLS]
+    runs = runs_of(calls)
+    if len(runs) > 1:  # later runs read who earlier identifies made: lock everyone known up front
+        lock_scores([member.id for member in resolve_members(calls) if member is not None])
+    stored = 0
+    for run in runs:
+        stored += ingest_identify(run[0], source) if run[0]["type"] == "identify" else ingest_run(run, source)
     db.session.flush()
-    return {"received": len(events), "stored": stored, "duplicates": duplicates, "ignored": ignored}
+    ignored = len(events) - len(calls)
+    return {"received": len(events), "stored": stored, "duplicates": len(calls) - stored, "ignored": ignored}
 
 
-def resolve(event: dict) -> Member | None:
-    return resolve_member(user_id=event.get("userId"), anonymous_id=event.get("anonymousId"), email=email_in(event))
+def runs_of(calls: list[dict]) -> list[list[dict]]:
+    """Each identify on its own; the calls between identifies together, in order."""
+    runs: list[list[dict]] = []
+    for event in calls:
+        if event["type"] == "identify" or not runs or runs[-1][0]["type"] == "identify":
+            runs.append([event])
+        else:
+            runs[-1].append(event)
+    return runs
 
 
-def ingest_event(event: dict, source: str, member: Member | None = None) -> bool:
+def ingest_run(events: list[dict], source: str) -> int:
+    """Track, page and screen calls: one query resolves them, one INSERT stores the new ones (the
+    first of repeated messageIds), then they are scored together, in batch order. Returns how many
+    were new."""
+    members = resolve_members(events)
+    rows = [event_row(event, member, source) for event, member in zip(events, members, strict=True)]
+    new = {message_id for _, message_id in insert_new_rows(Activity.__table__, rows, Activity.id, Activity.message_id)}
+    fresh = []
+    for row in rows:
+        if row["message_id"] in new:
+            new.discard(row["message_id"])
+            fresh.append(row)
+    facts = {member.id: member for member in members if member is not None}
+    score_activities([new_activity(row) for row in fresh if row["member_id"] is not None], facts)
+    return len(fresh)
+
+
+def ingest_identify(event: dict, source: str) -> int:
+    """An identify: its ledger row, then the ids linked (making a prospect if need be)."""
+    (member,) = resolve_members([event])
+    if store_activity(event_row(event, member, source), member) is None:
+        return 0
+    identify(event.get("userId"), event.get("anonymousId"), event.get("traits") or {}, member)
+    return 1
+
+
+def event_row(event: dict, member, source: str) -> dict:
     kind = event["type"]
-    occurred_at = event.get("timestamp") or event.get("originalTimestamp") or utcnow()
-    ids = {"user_id": event.get("userId"), "anonymous_id": event.get("anonymousId")}
-    traits = event.get("traits") or {}
-    member = member or resolve(event)  # an identify earlier in the batch may have made them
     properties = event.get("properties") or {}
     if kind == "page" and event.get("name"):
         properties = {"name": event["name"], **properties}
-    activity_id = record_activity(
+    return ledger_row(
         member.id if member is not None else None,
         event["event"] if kind == "track" else TYPE_FOR_CALL[kind],
-        occurred_at,
+        event.get("timestamp") or event.get("originalTimestamp") or utcnow(),
         source=source,
         message_id=event["messageId"],
-        properties=properties if kind != "identify" else {"traits": sorted(traits)},
+        properties=properties if kind != "identify" else {"traits": sorted(event.get("traits") or {})},
+        user_id=event.get("userId"),
+        anonymous_id=event.get("anonymousId"),
         **product_subject(properties),
-        **ids,
     )
-    if activity_id is not None and kind == "identify":
-        identify(ids["user_id"], ids["anonymous_id"], traits, member)
-    return activity_id is not None
 
 
 def product_subject(properties: dict) -> dict:
@@ -83,14 +123,28 @@ def email_in(event: dict) -> str | None:
     return None
 
 
-def resolve_member(*, user_id: str | None, anonymous_id: str | None, email: str | None) -> Member | None:
-    """The member linked to the userId, else the anonymousId, else whom the traits' email means."""
-    for kind, external_id in (("user_id", user_id), ("anonymous_id", anonymous_id)):
-        if external_id:
-            identity = db.session.get(Identity, (kind, external_id))
-            if identity is not None:
-                return db.session.get(Member, identity.member_id)
-    return member_for_email(email) if email else None
+def resolve_members(events: list[dict]) -> list:
+    """For each event, the member linked to its userId, else its anonymousId, else whom its traits'
+    email means (facts with id, member_type, email_normalized and company), or None.
+    Every id of the events in one query; an email only for events no id resolved."""
+    wanted = {kind: sorted({event[key] for event in events if event.get(key)}) for kind, key in ID_FIELDS}
+    linked = {}
+    if any(wanted.values()):
+        by_kind = [sa.and_(Identity.kind == kind, Identity.external_id.in_(ids)) for kind, ids in wanted.items() if ids]
+        stmt = MEMBER_FACTS.add_columns(Identity.kind, Identity.external_id).join(
+            Identity, Identity.member_id == Member.id
+        )
+        linked = {(row.kind, row.external_id): row for row in db.session.execute(stmt.where(sa.or_(*by_kind)))}
+    by_email: dict[str, Member | None] = {}
+    members = []
+    for event in events:
+        found = [linked.get((kind, event.get(key))) for kind, key in ID_FIELDS]
+        member = next((row for row in found if row is not None), None)
+        email = email_in(event) if member is None else None
+        if email and email not in by_email:
+            by_email[email] = member_for_email(email)
+        members.append(member or (by_email[email] if email else None))
+    return members
 
 
 def identify(user_id: str | None, anonymous_id: str | None, traits: dict, member: Member | None) -> Member | None:
@@ -169,5 +223,4 @@ def attach_anonymous_activities(member: Member, user_id: str | None, anonymous_i
         .execution_options(synchronize_session=False)
     )
     db.session.expire_all()
-    for activity_id in sorted(ids):
-        score_activity(activity_id)
+    score_stored_activities(ids)

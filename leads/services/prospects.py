@@ -19,7 +19,8 @@ from core.accounts.models import Member
 from core.accounts.prospects import is_suppressed, is_unclaimed_prospect, waiting_prospect
 from core.extensions import db
 from leads.models import Activity, DailyCount, Identity, Lead, LeadNote, MemberScore
-from leads.services.scoring import ensure_score_row, score_activity, set_member_stage
+from leads.services.scoring import ensure_score_row, score_stored_activities
+from leads.services.stages import set_member_stages
 
 
 def member_for_email(email: str) -> Member | None:
@@ -52,19 +53,16 @@ def merge_prospect(prospect_id: int, member_id: int) -> None:
     has_lead = move_lead(prospect_id, member_id)
     ids = list(db.session.scalars(sa.select(Activity.id).where(Activity.member_id == prospect_id)))
     db.session.execute(
-        sa.update(Activity)
-        .where(Activity.member_id == prospect_id)
-        .values(member_id=member_id, scored=False, points=0.0, decayed=0.0),
+        sa.update(Activity).where(Activity.member_id == prospect_id).values(member_id=member_id, scored=False),
         execution_options=update,
     )
     db.session.execute(sa.delete(DailyCount).where(DailyCount.member_id == prospect_id))
     db.session.execute(sa.delete(MemberScore).where(MemberScore.member_id == prospect_id))
     db.session.expire_all()
-    for activity_id in sorted(ids):
-        score_activity(activity_id)
+    score_stored_activities(ids)
     if has_lead:
         ensure_score_row(db.session.get(Member, member_id))
-        set_member_stage(member_id, "lead")
+        set_member_stages([member_id], "lead")
 
 
 def move_lead(prospect_id: int, member_id: int) -> bool:

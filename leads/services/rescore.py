@@ -1,5 +1,6 @@
-"""A full rescore after the rules change: set-based SQL per chunk of members, into shadow
-columns, swapped in by one transaction; until then everyone reads the old scores."""
+"""A full rescore after the rules change: one aggregate per chunk of members into per-member
+sums (lead_scores.engagement_next), swapped in by one transaction; until then everyone reads the
+old scores. The activities are read, never rewritten."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from core.models import utcnow
 from core.tasks import enqueue_after_commit
 from leads.models import Activity, MemberScore, ScoringJob
 from leads.services.common import days_since_unix
+from leads.services.points import scored_activities
 from leads.services.rules import current_rules, decay_factor, fit_expression, needs_rescore
-from leads.services.scoring import advance_stage
+from leads.services.stages import Standing, advance_stages
 
 logger = logging.getLogger(__name__)
 CHUNK_MEMBERS = 5000
@@ -43,47 +45,28 @@ def plan_chunks(job: ScoringJob) -> list[tuple[int, int]]:
     return chunks
 
 
-def points_case(config: dict, activity_type, rank):
-    weights, caps = config["weights"], config["daily_caps"]
-    weight = sa.case(weights, value=activity_type, else_=0.0) if weights else sa.literal(0.0)
-    if not caps:
-        return weight
-    cap = sa.case(caps, value=activity_type, else_=None)
-    return sa.case((sa.and_(cap.is_not(None), rank > cap), 0.0), else_=weight)
-
-
 def rescore_members(config: dict, member_filter) -> None:
-    """Shadow points and sums for the members `member_filter` selects: two UPDATE statements."""
-    rank = sa.func.row_number().over(
-        partition_by=(Activity.member_id, Activity.activity_type, Activity.day),
-        order_by=(Activity.occurred_at, Activity.id),
-    )
-    ranked = (
-        sa.select(Activity.id, Activity.activity_type, Activity.occurred_days, rank.label("rank"))
-        .where(member_filter(Activity.member_id))
-        .subquery()
-    )
-    points = points_case(config, ranked.c.activity_type, ranked.c.rank)
-    exponent = (ranked.c.occurred_days - sa.literal(config["epoch_days"])) / sa.literal(float(config["half_life_days"]))
-    scored = sa.select(
-        ranked.c.id, points.label("points"), (points * sa.func.power(sa.literal(2.0), exponent)).label("decayed")
-    ).subquery()
-    db.session.execute(
-        sa.update(Activity)
-        .where(Activity.id == scored.c.id)
-        .values(points_next=scored.c.points, decayed_next=scored.c.decayed)
-        .execution_options(synchronize_session=False)
-    )
-    total = (
-        sa.select(sa.func.coalesce(sa.func.sum(Activity.decayed_next), 0.0))
-        .where(Activity.member_id == MemberScore.member_id)
-        .scalar_subquery()
-    )
+    """New sums (into engagement_next) and fit (fit_next) for the members `member_filter` selects:
+    their score rows are locked and reset first, then one aggregate over their activities fills the
+    sums. A batch scoring one of them commits before the aggregate reads (it is seen) or waits for
+    this transaction and then clears engagement_next (finish_rescore computes that member again)."""
     fit = sa.select(fit_expression(config["fit_rules"])).where(Member.id == MemberScore.member_id).scalar_subquery()
     db.session.execute(
         sa.update(MemberScore)
         .where(member_filter(MemberScore.member_id))
-        .values(engagement_next=total, fit_next=fit)
+        .values(engagement_next=0.0, fit_next=fit)
+        .execution_options(synchronize_session=False)
+    )
+    scored = scored_activities(config, config["epoch_days"], member_filter(Activity.member_id))
+    sums = (
+        sa.select(scored.c.member_id, sa.func.sum(scored.c.decayed).label("total"))
+        .group_by(scored.c.member_id)
+        .subquery("sums")
+    )
+    db.session.execute(
+        sa.update(MemberScore)
+        .where(MemberScore.member_id == sums.c.member_id)
+        .values(engagement_next=sums.c.total)
         .execution_options(synchronize_session=False)
     )
 
@@ -95,28 +78,24 @@ def rescore_chunk(job: ScoringJob, low: int, high: int) -> None:
 
 
 def finish_rescore(job: ScoringJob) -> None:
-    """Catch up on activities that arrived meanwhile, then swap shadow → live in this transaction."""
-    rules = current_rules()
+    """Compute again the members scored since their chunk (and those who arrived since the plan),
+    then swap the sums in: one UPDATE of the score rows, none of the activities. The rules row is
+    locked first, so no scoring interleaves with the catch-up and the swap."""
+    rules = current_rules(for_update=True)
     if rules.config != {k: v for k, v in job.config.items() if k != "epoch_days"}:
         job.status, job.finished_at = "superseded", utcnow()  # a newer job carries the rules now
         return
-    late = sa.select(Activity.member_id).where(Activity.decayed_next.is_(None), Activity.member_id.is_not(None))
-    late_ids = sorted(set(db.session.scalars(late)))  # few: only members active during the rescore
+    late = sa.select(MemberScore.member_id).where(MemberScore.engagement_next.is_(None))
+    late_ids = sorted(db.session.scalars(late))  # few: only members scored during the rescore
     for start in range(0, len(late_ids), CHUNK_MEMBERS):
         batch = late_ids[start : start + CHUNK_MEMBERS]
         rescore_members(job.config, lambda column, batch=batch: column.in_(batch))
-    swap = {"points": Activity.points_next, "decayed": Activity.decayed_next, "scored": True}
-    db.session.execute(
-        sa.update(Activity)
-        .where(Activity.member_id.is_not(None))
-        .values(**swap, points_next=None, decayed_next=None)
-        .execution_options(synchronize_session=False)
-    )
     db.session.execute(
         sa.update(MemberScore)
         .values(
-            engagement_sum=sa.func.coalesce(MemberScore.engagement_next, 0.0),
-            fit=sa.func.coalesce(MemberScore.fit_next, 0.0),
+            # A score row made since the catch-up (a new prospect, nothing scored yet) keeps its own.
+            engagement_sum=sa.func.coalesce(MemberScore.engagement_next, MemberScore.engagement_sum),
+            fit=sa.func.coalesce(MemberScore.fit_next, MemberScore.fit),
             engagement_next=None,
             fit_next=None,
         )
@@ -131,8 +110,8 @@ def finish_rescore(job: ScoringJob) -> None:
 
 
 def advance_after_rescore(rules) -> None:
-    """Members the new rules lift over a threshold move stage (and may become leads). Only those
-    whose stage changes are read and visited one by one (the same test advance_stage makes)."""
+    """Members the new rules lift over a threshold move stage (and may become leads): only those
+    are read, and moved as sets (the same test the scoring makes)."""
     score = MemberScore.engagement_sum * decay_factor(rules) + MemberScore.fit
     thresholds = rules.config["thresholds"]
     becomes_engaged = sa.and_(MemberScore.stage == "member", score >= thresholds["engaged"])
@@ -142,8 +121,7 @@ def advance_after_rescore(rules) -> None:
         .join(Member, Member.id == MemberScore.member_id)
         .where(sa.or_(becomes_engaged, becomes_lead))
     )
-    for row in db.session.execute(rising).all():
-        advance_stage(row.member_id, row.member_type, row.score, row.stage, rules)
+    advance_stages([Standing(*row) for row in db.session.execute(rising)], rules)
 
 
 def fail_rescore(job_id: int, error: str) -> None:

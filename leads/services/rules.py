@@ -22,7 +22,7 @@ from core.signals import (
     REFERRAL_SIGNUP,
     THREAD_CREATED,
 )
-from leads.models import Activity, MemberScore, ScoringRules
+from leads.models import MemberScore, ScoringRules
 from leads.services.common import days_since_unix, insert_ignoring_conflicts
 
 RULES_ID = 1
@@ -63,21 +63,23 @@ RESCORE_KEYS = ("weights", "daily_caps", "half_life_days", "fit_rules")
 
 
 # Stored terms grow as 2^((t − E)/H). Once (now − E)/H passes this many half-lives, E moves to
-# today and every stored term is scaled down to match (rebase_epoch): terms stay below
+# today and every stored sum is scaled down to match (rebase_epoch): sums stay below
 # 2^REBASE_AFTER_HALF_LIVES times their points, far from float overflow (2^1024), whatever H is.
 REBASE_AFTER_HALF_LIVES = 128.0
 
 
-def current_rules(*, for_scoring: bool = False) -> ScoringRules:
+def current_rules(*, for_scoring: bool = False, for_update: bool = False) -> ScoringRules:
     """The single rules row (made on first use). Scoring takes a shared lock on it, so a
-    rescore's swap (which updates it) never interleaves with an incremental update; scoring
-    also re-bases the epoch when it has grown old (under an exclusive lock, taken first)."""
+    rescore's swap (which locks it for update) never interleaves with an incremental update;
+    scoring also re-bases the epoch when it has grown old (under an exclusive lock, taken first)."""
     stmt = sa.select(ScoringRules).where(ScoringRules.id == RULES_ID)
     rules = db.session.scalar(stmt)
     if rules is None:
         values = {"config": DEFAULT_RULES, "epoch_days": DEFAULT_EPOCH_DAYS, "updated_at": utcnow()}
         insert_ignoring_conflicts(ScoringRules.__table__, {"id": RULES_ID, **values, "active_config": DEFAULT_RULES})
         rules = db.session.scalar(stmt)
+    if for_update:
+        return db.session.scalar(stmt.with_for_update().execution_options(populate_existing=True))
     if not for_scoring:
         return rules
     if epoch_is_old(rules):
@@ -93,15 +95,9 @@ def epoch_is_old(rules: ScoringRules, at: datetime | None = None) -> bool:
 
 
 def rebase_epoch(rules: ScoringRules) -> None:
-    """Move E to today: every stored term and sum times 2^((E − E')/H), two set-based UPDATEs."""
+    """Move E to today: every stored sum times 2^((E − E')/H), one set-based UPDATE."""
     new_epoch = float(math.floor(days_since_unix(utcnow())))
     scale = 2.0 ** ((rules.epoch_days - new_epoch) / rules.active_config["half_life_days"])
-    db.session.execute(
-        sa.update(Activity)
-        .where(Activity.member_id.is_not(None))
-        .values(decayed=Activity.decayed * scale)
-        .execution_options(synchronize_session=False)
-    )
     db.session.execute(
         sa.update(MemberScore)
         .values(engagement_sum=MemberScore.engagement_sum * scale)

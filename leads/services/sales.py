@@ -13,6 +13,7 @@ from core.extensions import db
 from core.models import utcnow
 from leads.models import Activity, Lead, LeadNote
 from leads.services.announcements import lead_status_changed
+from leads.services.points import scored_activities
 from leads.services.rules import current_rules, decay_factor, matched_rules
 from referrals.services import conversions
 
@@ -41,14 +42,16 @@ def get_lead(lead_id: int) -> Lead:
 
 
 def lead_detail(lead_id: int) -> Lead:
-    """The lead with its why: contributions (summing to the score), recent activity, discovery, products."""
+    """The lead with its why: contributions (summing to the score), recent activity, discovery, products.
+    Each activity's points come from the rules the stored sums were computed with."""
     lead = get_lead(lead_id)
     rules = current_rules()
     factor = decay_factor(rules)
+    scored = scored_activities(rules.active_config, rules.epoch_days, Activity.member_id == lead.member_id)
     by_type = db.session.execute(
-        sa.select(Activity.activity_type, sa.func.count(Activity.id), sa.func.sum(Activity.decayed))
-        .where(Activity.member_id == lead.member_id)
-        .group_by(Activity.activity_type)
+        sa.select(scored.c.activity_type, sa.func.count(), sa.func.sum(scored.c.decayed)).group_by(
+            scored.c.activity_type
+        )
     ).all()
     contributions = [
         {"activity_type": kind, "count": count, "points": total * factor} for kind, count, total in by_type
@@ -57,18 +60,15 @@ def lead_detail(lead_id: int) -> Lead:
     contributions.append({"activity_type": "fit", "count": fit_count, "points": lead.fit})
     lead.contributions = sorted(contributions, key=lambda c: -abs(c["points"]))
     with_score(lead, lead.score.engagement_sum * factor + lead.score.fit, factor)  # stored, not the rows' sum
-    lead.recent_activities = recent_activities(lead.member_id, factor)
+    lead.recent_activities = recent_activities(scored, factor)
     lead.discovery = conversions.discovery_path(lead.member_id)
-    lead.product_interest = product_interest(lead.member_id, factor)
+    lead.product_interest = product_interest(scored, factor)
     return lead
 
 
-def recent_activities(member_id: int, factor: float) -> list[dict]:
-    rows = db.session.scalars(
-        sa.select(Activity)
-        .where(Activity.member_id == member_id)
-        .order_by(Activity.occurred_at.desc(), Activity.id.desc())
-        .limit(RECENT_ACTIVITIES)
+def recent_activities(scored: sa.Subquery, factor: float) -> list[dict]:
+    rows = db.session.execute(
+        sa.select(scored).order_by(scored.c.occurred_at.desc(), scored.c.id.desc()).limit(RECENT_ACTIVITIES)
     )
     return [
         {
@@ -83,11 +83,11 @@ def recent_activities(member_id: int, factor: float) -> list[dict]:
     ]
 
 
-def product_interest(member_id: int, factor: float) -> list[dict]:
+def product_interest(scored: sa.Subquery, factor: float) -> list[dict]:
     rows = db.session.execute(
-        sa.select(Activity.subject_id, sa.func.count(Activity.id), sa.func.sum(Activity.decayed))
-        .where(Activity.member_id == member_id, Activity.subject_type == "product")
-        .group_by(Activity.subject_id)
+        sa.select(scored.c.subject_id, sa.func.count(), sa.func.sum(scored.c.decayed))
+        .where(scored.c.subject_type == "product")
+        .group_by(scored.c.subject_id)
     ).all()
     names = products.product_names([product_id for product_id, *_ in rows])
     items = [

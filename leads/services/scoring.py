@@ -1,28 +1,48 @@
-"""The ledger and incremental scoring: each activity is O(1) whatever the member's history."""
+"""The ledger and incremental scoring: each activity costs O(1) whatever the member's history, and
+a batch of activities a handful of statements whatever its size (the same code scores both)."""
 
 from __future__ import annotations
 
-import logging
 import uuid
+from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app
 
 from core.accounts.models import Member
 from core.database import upsert_statement
 from core.extensions import db
-from core.models import utcnow
-from leads.models import Activity, DailyCount, Lead, MemberScore, ScoringRules
-from leads.services.announcements import lead_qualified
+from core.models import UTCDateTime, utcnow
+from leads.models import Activity, DailyCount, MemberScore
 from leads.services.common import days_since_unix, insert_ignoring_conflicts
 from leads.services.rules import FREE_MAIL_DOMAINS, current_rules, decay_factor, fit_expression
-from referrals.services import conversions
+from leads.services.stages import Standing, advance_stages
 
-logger = logging.getLogger(__name__)
+MEMBER_FACTS = sa.select(Member.id, Member.member_type, Member.email_normalized, Member.company)
 
 
-def record_activity(
+@dataclass(frozen=True)
+class NewActivity:
+    """A stored activity not yet in its member's sum."""
+
+    member_id: int
+    activity_type: str
+    occurred_at: datetime
+    days: float
+
+
+@dataclass
+class Increment:
+    """What a member's activities add to their sum: the total, and the highest running total on the
+    way (a stage is reached if any activity, scored on its own, would have reached it)."""
+
+    total: float = 0.0
+    peak: float = float("-inf")
+    latest: datetime | None = None
+
+
+def ledger_row(
     member_id: int | None,
     activity_type: str,
     occurred_at: datetime,
@@ -34,34 +54,48 @@ def record_activity(
     properties: dict | None = None,
     anonymous_id: str | None = None,
     user_id: str | None = None,
-) -> int | None:
-    """Write one ledger row (deduplicated by message id) and score it; None if a duplicate."""
+) -> dict:
+    """The lead_activities row of one activity; marked scored when it has a member (scored at once)."""
     days = days_since_unix(occurred_at)
-    activity_id = insert_ignoring_conflicts(
-        Activity.__table__,
-        {
-            "message_id": message_id or f"{source}:{uuid.uuid4().hex}",
-            "member_id": member_id,
-            "anonymous_id": anonymous_id,
-            "user_id": user_id,
-            "source": source,
-            "activity_type": activity_type,
-            "occurred_at": occurred_at,
-            "occurred_days": days,
-            "day": int(days // 1),
-            "subject_type": subject_type,
-            "subject_id": subject_id,
-            "properties": properties or {},
-            "points": 0.0,
-            "decayed": 0.0,
-            "scored": False,
-            "received_at": utcnow(),
-        },
-        returning=Activity.id,
-    )
-    if activity_id is not None and member_id is not None:
-        score_new_activity(activity_id, member_id, activity_type, occurred_at, days)
+    return {
+        "message_id": message_id or f"{source}:{uuid.uuid4().hex}",
+        "member_id": member_id,
+        "anonymous_id": anonymous_id,
+        "user_id": user_id,
+        "source": source,
+        "activity_type": activity_type,
+        "occurred_at": occurred_at,
+        "occurred_days": days,
+        "day": int(days // 1),
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "properties": properties or {},
+        "scored": member_id is not None,
+        "received_at": utcnow(),
+    }
+
+
+def new_activity(row: dict) -> NewActivity:
+    return NewActivity(row["member_id"], row["activity_type"], row["occurred_at"], row["occurred_days"])
+
+
+def record_activity(member_id: int | None, activity_type: str, occurred_at: datetime, **details) -> int | None:
+    """Write one ledger row (deduplicated by message id) and score it; None if a duplicate."""
+    return store_activity(ledger_row(member_id, activity_type, occurred_at, **details))
+
+
+def store_activity(row: dict, member=None) -> int | None:
+    """Insert one ledger row and score it for its member (`member`: their facts, if already read)."""
+    activity_id = insert_ignoring_conflicts(Activity.__table__, row, returning=Activity.id)
+    if activity_id is not None and row["member_id"] is not None:
+        facts = {member.id: member} if member is not None else member_facts([row["member_id"]])
+        score_activities([new_activity(row)], facts)
     return activity_id
+
+
+def member_facts(member_ids: list[int]) -> dict[int, sa.Row]:
+    rows = db.session.execute(MEMBER_FACTS.where(Member.id.in_(member_ids))) if member_ids else []
+    return {row.id: row for row in rows}
 
 
 def lock_scores(member_ids: list[int]) -> None:
@@ -70,7 +104,7 @@ def lock_scores(member_ids: list[int]) -> None:
     ids = sorted(set(member_ids))
     if not ids:
         return
-    current_rules(for_scoring=True)  # the same lock order as score_activity: rules first
+    current_rules(for_scoring=True)  # the same lock order as score_activities: rules first
     rows = [{"member_id": member_id, "engagement_sum": 0.0, "fit": 0.0, "stage": "member"} for member_id in ids]
     insert_ignoring_conflicts(MemberScore.__table__, rows)
     db.session.execute(
@@ -79,16 +113,19 @@ def lock_scores(member_ids: list[int]) -> None:
     )  # fmt: skip
 
 
-MEMBER_FACTS = sa.select(Member.id, Member.member_type, Member.email_normalized, Member.company)
-
-
 def ensure_score_row(member) -> None:
-    """The member's score row exists and carries their current organisation (one upsert)."""
-    organization = organization_of(member)
+    ensure_score_rows([member])
+
+
+def ensure_score_rows(members) -> None:
+    """The members' score rows exist and carry their current organisation: one upsert, in member-id
+    order (it locks the rows, so concurrent batches queue instead of deadlocking)."""
     table = MemberScore.__table__
-    stmt = upsert_statement(table).values(
-        member_id=member.id, engagement_sum=0.0, fit=0.0, stage="member", organization=organization
-    )
+    rows = [
+        {"member_id": m.id, "engagement_sum": 0.0, "fit": 0.0, "stage": "member", "organization": organization_of(m)}
+        for m in sorted(members, key=lambda m: m.id)
+    ]
+    stmt = upsert_statement(table).values(rows)
     db.session.execute(
         stmt.on_conflict_do_update(
             index_elements=[table.c.member_id],
@@ -108,66 +145,118 @@ def organization_of(member) -> str | None:
     return domain[:120]  # lead_scores.organization is String(120); domains may be up to 253
 
 
-def capped_points(member_id: int, activity_type: str, day: int, config: dict) -> float:
-    """The type's weight, or 0 once the member's count for that day passes the daily cap (one upsert)."""
-    weight = float(config["weights"].get(activity_type, 0.0))
-    cap = config["daily_caps"].get(activity_type)
-    if cap is None:
-        return weight
+def capped_points(activities: list[NewActivity], config: dict) -> list[float]:
+    """Each activity's weight, or 0 once its member's count of that type that day passes the daily
+    cap, counted in the order given: one upsert of the daily counts for the whole list."""
+    weights, caps = config["weights"], config["daily_caps"]
+    keys = [(a.member_id, a.activity_type, int(a.days // 1)) for a in activities]
+    wanted = Counter(key for key in keys if caps.get(key[1]) is not None)
+    after = add_daily_counts(wanted)
+    seen: Counter = Counter()
+    points = []
+    for key in keys:
+        weight = float(weights.get(key[1], 0.0))
+        if key in wanted:
+            seen[key] += 1
+            weight = weight if after[key] - wanted[key] + seen[key] <= caps[key[1]] else 0.0
+        points.append(weight)
+    return points
+
+
+def add_daily_counts(wanted: Counter) -> dict[tuple, int]:
+    """Add to each (member, type, day) count; the counts after, by key."""
+    if not wanted:
+        return {}
     table = DailyCount.__table__
-    stmt = upsert_statement(table).values(member_id=member_id, activity_type=activity_type, day=day, count=1)
-    count = db.session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[table.c.member_id, table.c.activity_type, table.c.day],
-            set_={"count": table.c.count + 1},
-        ).returning(table.c.count)
-    ).scalar_one()
-    return weight if count <= cap else 0.0
+    rows = [{"member_id": m, "activity_type": t, "day": d, "count": n} for (m, t, d), n in sorted(wanted.items())]
+    stmt = upsert_statement(table).values(rows)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.member_id, table.c.activity_type, table.c.day],
+        set_={"count": table.c.count + stmt.excluded["count"]},
+    ).returning(table.c.member_id, table.c.activity_type, table.c.day, table.c.count)
+    return {(m, t, d): n for m, t, d, n in db.session.execute(stmt)}
 
 
-def score_activity(activity_id: int) -> None:
-    """Score a stored activity that was not scored yet (e.g. attached to a member by identify)."""
-    row = db.session.execute(
-        sa.select(Activity.member_id, Activity.activity_type, Activity.occurred_at, Activity.occurred_days).where(
-            Activity.id == activity_id, Activity.scored.is_(False), Activity.member_id.is_not(None)
-        )
-    ).one_or_none()
-    if row is not None:
-        score_new_activity(activity_id, *row)
-
-
-def score_new_activity(activity_id: int, member_id: int, activity_type: str, occurred_at: datetime, days: float):
-    """Add one activity's epoch-relative points to its member's sum: S = S + w·2^((t−E)/H), in O(1)
-    statements whatever the member's history; the same UPDATE refreshes fit and returns the new state."""
-    facts = db.session.execute(MEMBER_FACTS.where(Member.id == member_id)).one_or_none()
-    if facts is None:
+def score_activities(activities: list[NewActivity], facts: dict[int, sa.Row]) -> None:
+    """Add activities (in the order given) to their members' sums, S += w·2^((t−E)/H): the score
+    rows, the daily counts and the sums are one statement each, whatever the count; the UPDATE of
+    the sums refreshes fit and returns what the stage moves need."""
+    activities = [a for a in activities if a.member_id in facts]
+    if not activities:
         return
     rules = current_rules(for_scoring=True)
     config = rules.active_config
-    ensure_score_row(facts)
-    points = capped_points(member_id, activity_type, int(days // 1), config)
-    decayed = points * 2.0 ** ((days - rules.epoch_days) / config["half_life_days"])
+    ensure_score_rows([facts[member_id] for member_id in {a.member_id for a in activities}])
+    increments: dict[int, Increment] = {}
+    for activity, points in zip(activities, capped_points(activities, config), strict=True):
+        step = increments.setdefault(activity.member_id, Increment())
+        step.total += points * 2.0 ** ((activity.days - rules.epoch_days) / config["half_life_days"])
+        step.peak = max(step.peak, step.total)
+        step.latest = max(step.latest or activity.occurred_at, activity.occurred_at)
+    factor = decay_factor(rules)
+    standings = []
+    for member_id, engagement_sum, fit, stage in add_to_sums(increments, config["fit_rules"]):
+        step = increments[member_id]
+        peak = (engagement_sum - step.total + step.peak) * factor + fit
+        standings.append(Standing(member_id, facts[member_id].member_type, peak, stage))
+    advance_stages(standings, rules)
+
+
+SUM_STATE = (MemberScore.member_id, MemberScore.engagement_sum, MemberScore.fit, MemberScore.stage)
+
+
+def add_to_sums(increments: dict[int, Increment], fit_rules: list[dict]) -> list[sa.Row]:
+    """One UPDATE … FROM (VALUES …) for all members on PostgreSQL; a plain loop where VALUES cannot
+    be named as a table (SQLite) or there is one member. engagement_next is cleared: a rescore under
+    way computes this member again (leads.services.rescore)."""
+    ordered = sorted(increments.items())
+    if len(ordered) > 1 and db.session.get_bind().dialect.name == "postgresql":
+        given = sa.values(
+            sa.column("member_id", sa.Integer),
+            sa.column("total", sa.Float),
+            sa.column("latest", UTCDateTime()),
+            name="given",
+        ).data([(member_id, step.total, step.latest) for member_id, step in ordered])
+        stmt = sa.update(MemberScore).where(MemberScore.member_id == given.c.member_id)
+        return add_to_sum(stmt, given.c.total, given.c.latest, fit_rules)
+    rows = []
+    for member_id, step in ordered:
+        stmt = sa.update(MemberScore).where(MemberScore.member_id == member_id)
+        latest = sa.literal(step.latest, type_=UTCDateTime())
+        rows += add_to_sum(stmt, sa.literal(step.total, type_=sa.Float), latest, fit_rules)
+    return rows
+
+
+def add_to_sum(stmt: sa.Update, total, latest, fit_rules: list[dict]) -> list[sa.Row]:
+    newer = sa.or_(MemberScore.last_activity_at.is_(None), MemberScore.last_activity_at < latest)
+    fit = sa.select(fit_expression(fit_rules)).where(Member.id == MemberScore.member_id).scalar_subquery()
+    values = {
+        "engagement_sum": MemberScore.engagement_sum + total,
+        "last_activity_at": sa.case((newer, latest), else_=MemberScore.last_activity_at),
+        "fit": fit,
+        "engagement_next": None,
+    }
+    stmt = stmt.values(values).returning(*SUM_STATE).execution_options(synchronize_session=False)
+    return list(db.session.execute(stmt).all())
+
+
+def score_stored_activities(activity_ids: list[int]) -> None:
+    """Score stored activities not scored yet (attached to a member by identify, or moved to the
+    account that claimed a prospect), in id order, as if they had arrived now."""
+    ids = sorted(activity_ids)
+    if not ids:
+        return
+    stmt = sa.select(Activity.member_id, Activity.activity_type, Activity.occurred_at, Activity.occurred_days).where(
+        Activity.id.in_(ids), Activity.scored.is_(False), Activity.member_id.is_not(None)
+    )
+    pending = [NewActivity(*row) for row in db.session.execute(stmt.order_by(Activity.id))]
     db.session.execute(
         sa.update(Activity)
-        .where(Activity.id == activity_id)
-        .values(points=points, decayed=decayed, scored=True)
+        .where(Activity.id.in_(ids), Activity.member_id.is_not(None))
+        .values(scored=True)
         .execution_options(synchronize_session=False)
     )
-    latest = sa.case(
-        (sa.or_(MemberScore.last_activity_at.is_(None), MemberScore.last_activity_at < occurred_at),
-         sa.literal(occurred_at, type_=Activity.occurred_at.type)),
-        else_=MemberScore.last_activity_at,
-    )  # fmt: skip
-    fit = sa.select(fit_expression(config["fit_rules"])).where(Member.id == MemberScore.member_id).scalar_subquery()
-    state = db.session.execute(
-        sa.update(MemberScore)
-        .where(MemberScore.member_id == member_id)
-        .values(engagement_sum=MemberScore.engagement_sum + decayed, last_activity_at=latest, fit=fit)
-        .returning(MemberScore.engagement_sum, MemberScore.fit, MemberScore.stage)
-        .execution_options(synchronize_session=False)
-    ).one()
-    score = state.engagement_sum * decay_factor(rules) + state.fit
-    advance_stage(member_id, facts.member_type, score, state.stage, rules)
+    score_activities(pending, member_facts(sorted({a.member_id for a in pending})))
 
 
 def refresh_fit(member_id: int) -> None:
@@ -177,7 +266,7 @@ def refresh_fit(member_id: int) -> None:
     state = db.session.execute(
         sa.update(MemberScore)
         .where(MemberScore.member_id == member_id)
-        .values(fit=fit.scalar_subquery())
+        .values(fit=fit.scalar_subquery(), engagement_next=None)
         .returning(MemberScore.engagement_sum, MemberScore.fit, MemberScore.stage)
         .execution_options(synchronize_session=False)
     ).one_or_none()
@@ -185,42 +274,4 @@ def refresh_fit(member_id: int) -> None:
         return
     member_type = db.session.scalar(sa.select(Member.member_type).where(Member.id == member_id))
     score = state.engagement_sum * decay_factor(rules) + state.fit
-    advance_stage(member_id, member_type, score, state.stage, rules)
-
-
-def advance_stage(member_id: int, member_type: str, score: float, stage: str, rules: ScoringRules) -> None:
-    """member → engaged → mql (the lead); stages only move forward here. Employees never become leads."""
-    thresholds = rules.config["thresholds"]
-    now = utcnow()
-    if stage == "member" and score >= thresholds["engaged"]:
-        stage = set_member_stage(member_id, "engaged")
-        conversions.record_conversion(member_id, "engaged", now)
-    if stage == "engaged" and score >= thresholds["mql"] and member_type != "employee":
-        qualify(member_id, now)
-
-
-def set_member_stage(member_id: int, stage: str) -> str:
-    db.session.execute(
-        sa.update(MemberScore)
-        .where(MemberScore.member_id == member_id)
-        .values(stage=stage)
-        .execution_options(synchronize_session=False)
-    )
-    return stage
-
-
-def qualify(member_id: int, now: datetime) -> Lead | None:
-    """Crossing MQL: the lead is created (once) and lead.qualified fires."""
-    lead_id = insert_ignoring_conflicts(
-        Lead.__table__,
-        {"member_id": member_id, "stage": "mql", "created_at": now, "updated_at": now},
-        returning=Lead.id,
-    )
-    set_member_stage(member_id, "lead")
-    if lead_id is None:
-        return None
-    conversions.record_conversion(member_id, "lead", now)
-    lead = db.session.get(Lead, lead_id)
-    lead_qualified.send(current_app._get_current_object(), lead=lead)
-    logger.info("member %s qualified as lead %s", member_id, lead_id)
-    return lead
+    advance_stages([Standing(member_id, member_type, score, state.stage)], rules)

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.exc import IntegrityError
 
 from core.accounts.models import Member
 from core.caller import keyed_hash
+from core.database import upsert_statement
 from core.errors import ValidationFailed
 from core.extensions import db
 from core.signals import REFERRAL_SIGNUP, REFERRALS, activity_recorded
@@ -185,51 +185,56 @@ def signup_conversion(member_id: int) -> Conversion | None:
 
 
 def record_conversion(member_id: int, kind: str, occurred_at: datetime) -> None:
-    """A referred member became engaged, a lead or a customer. Idempotent per (member, kind).
+    """A referred member became engaged, a lead or a customer. Idempotent per (member, kind)."""
+    record_conversions([member_id], kind, occurred_at)
 
-    Members who were not referred are ignored. Lead and customer conversions get
-    the signup's touches and credit (time decay depends only on the gaps between
-    touches, so the shares are the same at any later conversion time).
+
+def record_conversions(member_ids: list[int], kind: str, occurred_at: datetime) -> None:
+    """Referred members became engaged, leads or customers: a handful of statements for any number.
+    Idempotent per (member, kind); members who were not referred are ignored.
+
+    Lead and customer conversions get the signup's touches and credit (time decay depends only on
+    the gaps between touches, so the shares are the same at any later conversion time), and that
+    credit joins the rollups in the same transaction.
     """
     if kind not in LATER_KINDS:
         raise ValidationFailed(f"kind must be one of {', '.join(LATER_KINDS)}.", field="kind")
-    signup = signup_conversion(member_id)
-    if signup is None or conversion_exists(member_id, kind):
+    stmt = sa.select(Conversion).where(Conversion.member_id.in_(sorted(set(member_ids))), Conversion.kind == "signup")
+    signups = {conversion.member_id: conversion for conversion in db.session.scalars(stmt)} if member_ids else {}
+    if not signups:
         return
-    try:
-        with db.session.begin_nested():
-            conversion = Conversion(
-                member_id=member_id,
-                kind=kind,
-                occurred_at=occurred_at,
-                referred_by_id=signup.referred_by_id,
-                referral_code=signup.referral_code,
-                visitor_id=signup.visitor_id,
-                flagged=signup.flagged,
-                flag_reasons=signup.flag_reasons,
-            )
-            db.session.add(conversion)
-            db.session.flush()
-            if kind != "engaged":
-                copy_credits(signup.id, conversion.id)
-            if kind == "customer":
-                rewards.grant_rewards(signup, "customer", occurred_at)
-    except IntegrityError:
-        logger.info("conversion %s of member %s was recorded concurrently", kind, member_id)
+    rows = [
+        {
+            "member_id": member_id,
+            "kind": kind,
+            "occurred_at": occurred_at,
+            "referred_by_id": signup.referred_by_id,
+            "referral_code": signup.referral_code,
+            "visitor_id": signup.visitor_id,
+            "flagged": signup.flagged,
+            "flag_reasons": signup.flag_reasons,
+        }
+        for member_id, signup in sorted(signups.items())
+    ]
+    # A conversion recorded concurrently (or before) wins: the unique (member, kind) skips ours.
+    stmt = upsert_statement(Conversion.__table__).values(rows).on_conflict_do_nothing()
+    inserted = db.session.execute(stmt.returning(Conversion.id, Conversion.member_id)).all()
+    if kind != "engaged" and inserted:
+        copy_credits({signups[member_id].id: conversion_id for conversion_id, member_id in inserted})
+    if kind == "customer":
+        for _, member_id in inserted:
+            rewards.grant_rewards(signups[member_id], "customer", occurred_at)
 
 
-def conversion_exists(member_id: int, kind: str) -> bool:
-    stmt = sa.select(Conversion.id).where(Conversion.member_id == member_id, Conversion.kind == kind)
-    return db.session.scalar(stmt) is not None
-
-
-def copy_credits(from_conversion_id: int, to_conversion_id: int) -> None:
+def copy_credits(new_for_old: dict[int, int]) -> None:
+    """Each signup's credit, copied to the later conversion mapped to it, then into the rollups."""
     columns = (Credit.window_days, Credit.model, Credit.touch_id, Credit.share)
-    source = sa.select(sa.literal(to_conversion_id), *columns).where(Credit.conversion_id == from_conversion_id)
+    target = sa.case(new_for_old, value=Credit.conversion_id)
+    source = sa.select(target, *columns).where(Credit.conversion_id.in_(list(new_for_old)))
     db.session.execute(
         sa.insert(Credit).from_select(["conversion_id", *(c.key for c in columns)], source),
     )
-    rollups.add_credit(db.session.connection(), [to_conversion_id])
+    rollups.add_credit(db.session.connection(), list(new_for_old.values()))
 
 
 def discovery_path(member_id: int) -> dict:

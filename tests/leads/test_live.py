@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import requests
@@ -18,6 +18,7 @@ from core.extensions import db
 from core.models import utcnow
 from core.signals import activity_recorded
 from leads.models import Activity, Lead, MemberScore, WebhookDelivery
+from leads.services.common import days_since_unix
 from leads.services.rules import current_rules, decay_factor
 from leads.services.scoring import record_activity
 from leads.services.webhooks import create_webhook
@@ -243,8 +244,13 @@ def test_concurrent_batches_over_the_same_members_all_succeed(live_server, app, 
     assert [r.status_code for r in statuses] == [200] * len(batches)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Activity.id))) == 24 * 12
-        counted = db.session.scalar(sa.select(sa.func.count(Activity.id)).where(Activity.points > 0))
-    assert counted == 3 * 12  # the daily cap held under concurrency
+        rules = current_rules()
+        one = 8 * 2 ** ((days_since_unix(datetime.fromisoformat(noon)) - rules.epoch_days) / 30)
+        sums = db.session.scalars(
+            sa.select(MemberScore.engagement_sum).join(Member, Member.id == MemberScore.member_id)
+            .where(Member.email.in_(emails))
+        ).all()  # fmt: skip
+    assert sums == pytest.approx([3 * one] * 12, rel=1e-9)  # the daily cap held under concurrency
 
 
 def test_two_sellers_claiming_one_lead_at_once_exactly_one_wins(live_server, app, auth):

@@ -212,8 +212,8 @@ def test_product_filter_and_recent_pages(app, auth, leads):
 
 def test_conversions_are_reported_to_referrals(app, auth, leads, monkeypatch):
     calls = []
-    record = lambda member_id, kind, at: calls.append(kind)  # noqa: E731
-    monkeypatch.setattr("referrals.services.conversions.record_conversion", record)
+    record = lambda member_ids, kind, at: calls.append(kind)  # noqa: E731
+    monkeypatch.setattr("referrals.services.conversions.record_conversions", record)
     seller = auth.client("sales")
     seller.post(f"/api/v1/leads/{leads[0]}/claim")
     assert seller.patch(f"/api/v1/leads/{leads[0]}", json={"status": "won"}).get_json()["stage"] == "won"

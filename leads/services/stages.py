@@ -1,0 +1,75 @@
+"""Stage moves scoring causes: member → engaged → mql (the lead), for any number of members at once.
+
+Only members whose stage changes are visited, and those as sets: one UPDATE per stage reached,
+one INSERT for the new leads, referral conversions recorded in bulk; lead.qualified fires per lead.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+
+from core.extensions import db
+from core.models import utcnow
+from leads.models import Lead, MemberScore, ScoringRules
+from leads.services.announcements import lead_qualified
+from leads.services.common import insert_new_rows
+from referrals.services import conversions
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A member's current score and stage, as the statement that changed the score returned them."""
+
+    member_id: int
+    member_type: str
+    score: float
+    stage: str
+
+
+def advance_stages(standings: list[Standing], rules: ScoringRules) -> None:
+    """Stages only move forward here; employees never become leads."""
+    thresholds = rules.config["thresholds"]
+    now = utcnow()
+    engaged = [s.member_id for s in standings if s.stage == "member" and s.score >= thresholds["engaged"]]
+    if engaged:
+        set_member_stages(engaged, "engaged")
+        conversions.record_conversions(engaged, "engaged", now)
+    reached = {s.member_id for s in standings if s.stage == "engaged"} | set(engaged)
+    qualifying = [
+        s.member_id
+        for s in standings
+        if s.member_id in reached and s.score >= thresholds["mql"] and s.member_type != "employee"
+    ]
+    if qualifying:
+        qualify(qualifying, now)
+
+
+def set_member_stages(member_ids: list[int], stage: str) -> None:
+    db.session.execute(
+        sa.update(MemberScore)
+        .where(MemberScore.member_id.in_(member_ids))
+        .values(stage=stage)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def qualify(member_ids: list[int], now) -> list[Lead]:
+    """Crossing MQL: each member's lead is created (once) and lead.qualified fires for the new ones."""
+    rows = [{"member_id": m, "stage": "mql", "created_at": now, "updated_at": now} for m in sorted(member_ids)]
+    set_member_stages(member_ids, "lead")
+    new_ids = [lead_id for (lead_id,) in insert_new_rows(Lead.__table__, rows, Lead.id)]
+    if not new_ids:
+        return []
+    leads = list(db.session.scalars(sa.select(Lead).where(Lead.id.in_(new_ids)).order_by(Lead.id)))
+    conversions.record_conversions([lead.member_id for lead in leads], "lead", now)
+    app = current_app._get_current_object()
+    for lead in leads:
+        lead_qualified.send(app, lead=lead)
+        logger.info("member %s qualified as lead %s", lead.member_id, lead.id)
+    return leads
