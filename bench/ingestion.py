@@ -27,8 +27,8 @@ EVENT_TYPES = ("page_viewed", "page_viewed", "pricing_viewed", "content_shared",
 LOG = ROOT / "bench" / "results" / "ingestion-gunicorn.log"
 INSERT = """
     INSERT INTO bench_activities (message_id, member_id, user_id, source, activity_type, occurred_at, occurred_days,
-                                  day, properties, points, decayed, scored, received_at)
-    VALUES (%s, %s, %s, 'segment', %s, %s, %s, %s, %s, 0.0, 0.0, false, now())
+                                  day, properties, scored, received_at)
+    VALUES (%s, %s, %s, 'segment', %s, %s, %s, %s, %s, true, now())
 """
 
 

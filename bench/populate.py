@@ -126,20 +126,15 @@ ACTIVITY_TYPES = (
 
 
 def activities(connection, member_first: int, member_count: int, count: int, days_back: float, prefix: str) -> None:
-    """`count` scored activities spread over members member_first.., up to `days_back` days old,
-    with points and epoch-relative decayed values as the service stores them (caps not applied)."""
+    """`count` scored activities spread over members member_first.., up to `days_back` days old."""
     types = "ARRAY[" + ", ".join(f"'{t}'" for t in ACTIVITY_TYPES) + "]"
-    half_life = float(DEFAULT_RULES["half_life_days"])
     run(
         connection,
         f"""
         INSERT INTO lead_activities (message_id, member_id, source, activity_type, occurred_at, occurred_days,
-                                     day, properties, points, decayed, scored, received_at)
+                                     day, properties, scored, received_at)
         SELECT :prefix || n, member_id, 'bench', kind, at,
-               extract(epoch FROM at) / 86400.0, floor(extract(epoch FROM at) / 86400.0)::int, '{{}}',
-               {weight_case("kind")},
-               {weight_case("kind")} * power(2.0, (extract(epoch FROM at) / 86400.0 - :epoch) / :h),
-               true, at
+               extract(epoch FROM at) / 86400.0, floor(extract(epoch FROM at) / 86400.0)::int, '{{}}', true, at
         FROM (
             SELECT n, :member_first + (n % :member_count) AS member_id,
                    ({types})[1 + floor(random() * {len(ACTIVITY_TYPES)})::int] AS kind,
@@ -152,14 +147,13 @@ def activities(connection, member_first: int, member_count: int, count: int, day
         member_count=member_count,
         count=count,
         days_back=days_back,
-        epoch=DEFAULT_EPOCH_DAYS,
-        h=half_life,
     )
 
 
 def scores_from_activities(connection, member_first: int, member_count: int) -> None:
-    """lead_scores rows whose S is the sum of the members' stored decayed values, fit from the
-    default fit rules' spirit, and stages consistent with the default thresholds."""
+    """lead_scores rows whose S is the sum of the members' epoch-relative points under the default
+    weights (caps not applied), fit from the default fit rules' spirit, and stages consistent with
+    the default thresholds."""
     factor = current_factor()
     thresholds = DEFAULT_RULES["thresholds"]
     run(
@@ -174,7 +168,8 @@ def scores_from_activities(connection, member_first: int, member_count: int) -> 
         FROM members AS m
         CROSS JOIN LATERAL ({fit_sql()}) AS f
         LEFT JOIN (
-            SELECT member_id, sum(decayed) AS s, max(occurred_at) AS last_at
+            SELECT member_id, sum({weight_case()} * power(2.0, (occurred_days - :epoch) / :h)) AS s,
+                   max(occurred_at) AS last_at
             FROM lead_activities WHERE member_id BETWEEN :first AND :last GROUP BY member_id
         ) AS a ON a.member_id = m.id
         WHERE m.id BETWEEN :first AND :last
@@ -184,6 +179,8 @@ def scores_from_activities(connection, member_first: int, member_count: int) -> 
         engaged=thresholds["engaged"],
         first=member_first,
         last=member_first + member_count - 1,
+        epoch=DEFAULT_EPOCH_DAYS,
+        h=float(DEFAULT_RULES["half_life_days"]),
     )
 
 

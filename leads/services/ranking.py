@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased
 
 from core.accounts.models import Member
 from core.errors import ValidationFailed
@@ -23,7 +24,6 @@ from core.pagination import decode_cursor, encode_cursor
 from leads.models import Activity, Lead, MemberScore
 from leads.services.common import SECONDS_PER_DAY, days_since_unix
 from leads.services.rules import current_rules, decay_factor
-from leads.services.sales import with_score
 
 NUMBER = sa.literal(0.0, type_=sa.Float)
 SCORE_CURSOR = [NUMBER, NUMBER, MemberScore.member_id, NUMBER]  # S, fit, member id, instant (days)
@@ -57,19 +57,21 @@ def with_filters(stmt: sa.Select, filters: dict) -> sa.Select:
 
 
 def fit_levels() -> list[float]:
-    """Distinct fit values among leads, one index seek each."""
-    levels: list[float] = []
-    while len(levels) <= MAX_FIT_LEVELS:
-        stmt = sa.select(sa.func.min(MemberScore.fit)).where(MemberScore.stage == "lead")
-        level = db.session.scalar(stmt.where(MemberScore.fit > levels[-1]) if levels else stmt)
-        if level is None:
-            return levels
-        levels.append(level)
-    return levels
+    """Distinct fit values among leads (at most MAX_FIT_LEVELS + 1): one statement, a recursive
+    loose index scan (one index seek per value)."""
+    leads = MemberScore.stage == "lead"
+    first = sa.select(sa.func.min(MemberScore.fit).label("fit"), sa.literal(1).label("n")).where(leads)
+    levels = first.cte("fit_levels", recursive=True)
+    above = sa.select(sa.func.min(MemberScore.fit)).where(leads, MemberScore.fit > levels.c.fit).scalar_subquery()
+    levels = levels.union_all(
+        sa.select(above, levels.c.n + 1).where(levels.c.fit.is_not(None), levels.c.n <= MAX_FIT_LEVELS)
+    )
+    return list(db.session.scalars(sa.select(levels.c.fit).where(levels.c.fit.is_not(None)).order_by(levels.c.fit)))
 
 
 def ranked_rows(filters: dict, factor: float, boundary: list | None, limit: int) -> list[tuple]:
-    """(score, member_id, lead_id, S, fit) of the next `limit` leads, highest score first."""
+    """(score, member_id, lead_id, S, fit) of the next `limit` leads, highest score first: the first
+    `limit` rows of every fit level in one statement (a UNION ALL of index range scans), merged here."""
     base = (
         sa.select(Lead.id, MemberScore.member_id, MemberScore.engagement_sum, MemberScore.fit)
         .select_from(MemberScore)
@@ -80,16 +82,30 @@ def ranked_rows(filters: dict, factor: float, boundary: list | None, limit: int)
     levels = fit_levels()
     if len(levels) > MAX_FIT_LEVELS:
         return sorted_rows(base, factor, boundary, limit, filters)
+    if not levels:
+        return []
     last = None if boundary is None else (boundary[0] * factor + boundary[1], boundary[2])
+    streams = [level_stream(base, level, factor, last, filters) for level in levels]
+    order = (MemberScore.engagement_sum.desc(), MemberScore.member_id.desc())
+    firsts = [stmt.order_by(*order).limit(limit).subquery() for stmt in streams]
+    fetched: dict[float, list] = {level: [] for level in levels}
+    for row in db.session.execute(sa.union_all(*[sa.select(first) for first in firsts])):
+        fetched[row.fit].append(row)
     rows = []
-    for level in levels:
-        stmt = base.where(MemberScore.fit == level)
-        if filters.get("min_score") is not None:
-            stmt = stmt.where(MemberScore.engagement_sum >= (filters["min_score"] - level) / factor)
-        if last is not None:
-            stmt = stmt.where(MemberScore.engagement_sum <= at_most(last[0], level, factor))
-        rows += level_rows(stmt, factor, last, limit)
+    for level, stmt in zip(levels, streams, strict=True):
+        chunk = sorted(fetched[level], key=lambda r: (r.engagement_sum, r.member_id), reverse=True)
+        rows += level_rows(stmt, factor, last, limit, chunk)
     return sorted(rows, reverse=True)[:limit]
+
+
+def level_stream(base: sa.Select, level: float, factor: float, last: tuple | None, filters: dict) -> sa.Select:
+    """One fit level's leads from the page boundary on, as a range of ix_lead_scores_rank."""
+    stmt = base.where(MemberScore.fit == level)
+    if filters.get("min_score") is not None:
+        stmt = stmt.where(MemberScore.engagement_sum >= (filters["min_score"] - level) / factor)
+    if last is not None:
+        stmt = stmt.where(MemberScore.engagement_sum <= at_most(last[0], level, factor))
+    return stmt
 
 
 def at_most(score: float, level: float, factor: float) -> float:
@@ -99,31 +115,32 @@ def at_most(score: float, level: float, factor: float) -> float:
     return bound + abs(bound) * 1e-9 + 1e-9
 
 
-def level_rows(stmt: sa.Select, factor: float, last: tuple | None, limit: int) -> list[tuple]:
-    """The `limit` first rows of one fit level in merge order (score, member_id) after `last`.
+def level_rows(stmt: sa.Select, factor: float, last: tuple | None, limit: int, chunk: list) -> list[tuple]:
+    """The `limit` first rows of one fit level in merge order (score, member_id) after `last`, given
+    its first `limit` rows in index order (`chunk`).
 
     The index gives S order; scores that round equal may order by member id differently, and the
-    range predicate is loose, so read on until no further row can still rank among them."""
+    range predicate is loose, so read on until no further row can still rank among them (rare)."""
     order = (MemberScore.engagement_sum.desc(), MemberScore.member_id.desc())
     kept: list[tuple] = []
-    seek, size = stmt, limit
+    size = limit
     while True:
-        chunk = db.session.execute(seek.order_by(*order).limit(size)).all()
         for lead_id, member_id, s, fit in chunk:
             row = (s * factor + fit, member_id, lead_id, s, fit)
             if last is None or row[:2] < last:
                 kept.append(row)
         if len(chunk) < size:
             return kept
-        size *= 2  # long runs of equal scores: fewer round trips
         _, member_id, s, fit = chunk[-1]
         kept = sorted(kept, reverse=True)[:limit]
         if len(kept) == limit and s * factor + fit < kept[-1][0]:
             return kept
+        size *= 2  # long runs of equal scores: fewer round trips
         seek = stmt.where(
             sa.tuple_(MemberScore.engagement_sum, MemberScore.member_id)
             < sa.tuple_(sa.literal(s, type_=sa.Float), sa.literal(member_id))
         )
+        chunk = db.session.execute(seek.order_by(*order).limit(size)).all()
 
 
 def sorted_rows(base: sa.Select, factor: float, boundary: list | None, limit: int, filters: dict) -> list[tuple]:
@@ -181,16 +198,63 @@ def list_leads(*, limit: int, cursor: str | None, sort: str = "score", **filters
     return leads, encode_cursor([s, fit, member_id, days_since_unix(at)])
 
 
-def load_leads(rows: list[tuple], factor: float) -> list[Lead]:
-    stmt = sa.select(Lead).where(Lead.id.in_([r[2] for r in rows])).options(selectinload(Lead.owner))
-    by_id = {lead.id: lead for lead in db.session.scalars(stmt)}
-    return [with_score(by_id[lead_id], score, factor) for score, _, lead_id, _, _ in rows]
+OWNER = aliased(Member, name="owner")
+# A page of leads as plain rows (no ORM objects): one statement, compiled once and reused.
+PAGE = (
+    sa.select(
+        Lead.id, Lead.stage, Lead.owner_id, Lead.created_at, Lead.claimed_at,
+        Member.id.label("member_id"), Member.email, Member.display_name, Member.member_type, Member.job_title,
+        Member.company, MemberScore.organization, MemberScore.last_activity_at,
+        OWNER.display_name.label("owner_name"), OWNER.email.label("owner_email"),
+    )
+    .join(Member, Member.id == Lead.member_id)
+    .join(MemberScore, MemberScore.member_id == Lead.member_id)
+    .outerjoin(OWNER, OWNER.id == Lead.owner_id)
+)  # fmt: skip
+
+
+def load_leads(rows: list[tuple], factor: float) -> list[SimpleNamespace]:
+    """The leads of ranked rows (score, member_id, lead_id, S, fit), in their order, with the
+    attributes LeadSchema and the console's list read (plain objects, not ORM ones)."""
+    found = db.session.execute(PAGE.where(Lead.id.in_([r[2] for r in rows]))) if rows else []
+    by_id = {row.id: row for row in found}
+    return [lead_item(by_id[lead_id], score, s * factor, fit) for score, _, lead_id, s, fit in rows]
+
+
+def lead_item(row, score: float, engagement: float, fit: float) -> SimpleNamespace:
+    member = SimpleNamespace(
+        id=row.member_id,
+        email=row.email,
+        display_name=row.display_name,
+        member_type=row.member_type,
+        organization=row.organization,
+        job_title=row.job_title,
+        company=row.company,
+    )
+    owner = SimpleNamespace(id=row.owner_id, display_name=row.owner_name, email=row.owner_email)
+    return SimpleNamespace(
+        id=row.id,
+        member_id=row.member_id,
+        member=member,
+        current_score=score,
+        engagement=engagement,
+        fit=fit,
+        stage=row.stage,
+        owner_id=row.owner_id,
+        owner=None if row.owner_id is None else owner,
+        score=SimpleNamespace(organization=row.organization),
+        created_at=row.created_at,
+        claimed_at=row.claimed_at,
+        last_activity_at=row.last_activity_at,
+    )
 
 
 def recent_leads(*, limit: int, cursor: str | None, **filters):
     """Most recently qualified first: ix_leads_created."""
     factor = decay_factor(current_rules())
-    stmt = sa.select(Lead).join(MemberScore, MemberScore.member_id == Lead.member_id)
+    stmt = sa.select(Lead.id, Lead.member_id, MemberScore.engagement_sum, MemberScore.fit, Lead.created_at).join(
+        MemberScore, MemberScore.member_id == Lead.member_id
+    )
     stmt = with_filters(stmt, filters)
     if filters.get("min_score") is not None:
         stmt = stmt.where(MemberScore.engagement_sum * factor + MemberScore.fit >= filters["min_score"])
@@ -199,15 +263,12 @@ def recent_leads(*, limit: int, cursor: str | None, **filters):
         values = decode_cursor(cursor, order)
         literals = [sa.literal(v, type_=c.type) for v, c in zip(values, order, strict=True)]
         stmt = stmt.where(sa.tuple_(*order) < sa.tuple_(*literals))
-    leads = list(db.session.scalars(stmt.order_by(*[c.desc() for c in order]).limit(limit + 1)))
-    page = [with_current(lead, factor) for lead in leads[:limit]]
-    if len(leads) <= limit:
+    found = db.session.execute(stmt.order_by(*[c.desc() for c in order]).limit(limit + 1)).all()
+    rows = [(s * factor + fit, member_id, lead_id, s, fit) for lead_id, member_id, s, fit, _ in found[:limit]]
+    page = load_leads(rows, factor)
+    if len(found) <= limit:
         return page, None
-    return page, encode_cursor([page[-1].created_at, page[-1].id])
-
-
-def with_current(lead: Lead, factor: float) -> Lead:
-    return with_score(lead, lead.score.engagement_sum * factor + lead.score.fit, factor)
+    return page, encode_cursor([found[limit - 1].created_at, found[limit - 1].id])
 
 
 def rank_accounts(*, limit: int, cursor: str | None):
