@@ -79,7 +79,8 @@ def ingest_run(events: list[dict], source: str) -> int:
 
 def ingest_identify(event: dict, source: str) -> int:
     """An identify: its ledger row, then the ids linked (making a prospect if need be)."""
-    (member,) = resolve_members([event])
+    (found,) = resolve_members([event])
+    member = db.session.get(Member, found.id) if found is not None else None  # its profile may change
     if store_activity(event_row(event, member, source), member) is None:
         return 0
     identify(event.get("userId"), event.get("anonymousId"), event.get("traits") or {}, member)

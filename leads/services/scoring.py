@@ -99,14 +99,12 @@ def member_facts(member_ids: list[int]) -> dict[int, sa.Row]:
 
 
 def lock_scores(member_ids: list[int]) -> None:
-    """Create and lock the score rows a batch will touch, in member-id order, before touching any:
+    """Lock the existing score rows a batch will touch, in member-id order, before touching any:
     concurrent batches over overlapping members then queue instead of deadlocking."""
     ids = sorted(set(member_ids))
     if not ids:
         return
     current_rules(for_scoring=True)  # the same lock order as score_activities: rules first
-    rows = [{"member_id": member_id, "engagement_sum": 0.0, "fit": 0.0, "stage": "member"} for member_id in ids]
-    insert_ignoring_conflicts(MemberScore.__table__, rows)
     db.session.execute(
         sa.select(MemberScore.member_id).where(MemberScore.member_id.in_(ids)).order_by(MemberScore.member_id)
         .with_for_update()
