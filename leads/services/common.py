@@ -28,6 +28,7 @@ def insert_ignoring_conflicts(table: sa.Table, values: dict | list[dict], return
 
 def insert_new_rows(table: sa.Table, rows: dict | list[dict], *returning) -> list[sa.Row]:
     """One INSERT ... ON CONFLICT DO NOTHING RETURNING: the `returning` columns of the rows that were
-    new (in no promised order), rows that conflict (or repeat an earlier one) skipped."""
-    stmt = upsert_statement(table).values(rows).on_conflict_do_nothing()
-    return db.session.execute(stmt.returning(*returning)).all()
+    new (in no promised order), rows that conflict (or repeat an earlier one) skipped. The rows are
+    sent as parameters of one compiled (and cached) statement, as one multi-row VALUES."""
+    stmt = upsert_statement(table).on_conflict_do_nothing().returning(*returning)
+    return db.session.execute(stmt, rows if isinstance(rows, list) else [rows]).all()

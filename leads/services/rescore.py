@@ -45,34 +45,42 @@ def plan_chunks(job: ScoringJob) -> list[tuple[int, int]]:
     return chunks
 
 
-def rescore_members(config: dict, member_filter) -> None:
+def rescore_members(config: dict, member_filter, new_fit: bool = True) -> None:
     """New sums (into engagement_next) and fit (fit_next) for the members `member_filter` selects:
-    their score rows are locked and reset first, then one aggregate over their activities fills the
-    sums. A batch scoring one of them commits before the aggregate reads (it is seen) or waits for
-    this transaction and then clears engagement_next (finish_rescore computes that member again)."""
-    fit = sa.select(fit_expression(config["fit_rules"])).where(Member.id == MemberScore.member_id).scalar_subquery()
+    their score rows are locked first, then one aggregate over their activities fills both. A
+    batch scoring one of them commits before the aggregate reads (it is seen) or waits for this
+    transaction and then clears engagement_next (finish_rescore computes that member again).
+    Unless `new_fit` (the fit rules change), fit stays what scoring keeps current."""
     db.session.execute(
-        sa.update(MemberScore)
-        .where(member_filter(MemberScore.member_id))
-        .values(engagement_next=0.0, fit_next=fit)
-        .execution_options(synchronize_session=False)
-    )
-    scored = scored_activities(config, config["epoch_days"], member_filter(Activity.member_id))
+        sa.select(MemberScore.member_id).where(member_filter(MemberScore.member_id)).with_for_update()
+    ).all()
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("SET LOCAL work_mem = '64MB'"))  # the caps' window sorts in memory
+    scored = scored_activities(config, config["epoch_days"], member_filter(Activity.member_id), details=False)
+    target = sa.orm.aliased(MemberScore, name="target")
     sums = (
-        sa.select(scored.c.member_id, sa.func.sum(scored.c.decayed).label("total"))
-        .group_by(scored.c.member_id)
+        sa.select(target.member_id, sa.func.coalesce(sa.func.sum(scored.c.decayed), 0.0).label("total"))
+        .outerjoin(scored, scored.c.member_id == target.member_id)
+        .where(member_filter(target.member_id))
+        .group_by(target.member_id)
         .subquery("sums")
     )
     db.session.execute(
         sa.update(MemberScore)
-        .where(MemberScore.member_id == sums.c.member_id)
-        .values(engagement_next=sums.c.total)
+        .where(MemberScore.member_id == sums.c.member_id, Member.id == MemberScore.member_id)
+        .values(
+            engagement_next=sums.c.total, fit_next=fit_expression(config["fit_rules"]) if new_fit else MemberScore.fit
+        )
         .execution_options(synchronize_session=False)
     )
 
 
+def fit_changes(job: ScoringJob) -> bool:
+    return job.config["fit_rules"] != current_rules().active_config["fit_rules"]
+
+
 def rescore_chunk(job: ScoringJob, low: int, high: int) -> None:
-    rescore_members(job.config, lambda column: column.between(low, high))
+    rescore_members(job.config, lambda column: column.between(low, high), fit_changes(job))
     job.done += 1
     db.session.flush()
 
@@ -89,7 +97,7 @@ def finish_rescore(job: ScoringJob) -> None:
     late_ids = sorted(db.session.scalars(late))  # few: only members scored during the rescore
     for start in range(0, len(late_ids), CHUNK_MEMBERS):
         batch = late_ids[start : start + CHUNK_MEMBERS]
-        rescore_members(job.config, lambda column, batch=batch: column.in_(batch))
+        rescore_members(job.config, lambda column, batch=batch: column.in_(batch), fit_changes(job))
     db.session.execute(
         sa.update(MemberScore)
         .values(

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from core.accounts.models import Member
 from core.database import upsert_statement
@@ -118,18 +119,20 @@ def ensure_score_row(member) -> None:
 def ensure_score_rows(members) -> None:
     """The members' score rows exist and carry their current organisation: one upsert, in member-id
     order (it locks the rows, so concurrent batches queue instead of deadlocking)."""
-    table = MemberScore.__table__
     rows = [
         {"member_id": m.id, "engagement_sum": 0.0, "fit": 0.0, "stage": "member", "organization": organization_of(m)}
         for m in sorted(members, key=lambda m: m.id)
     ]
-    stmt = upsert_statement(table).values(rows)
-    db.session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[table.c.member_id],
-            set_={"organization": stmt.excluded.organization},
-            where=table.c.organization.is_distinct_from(stmt.excluded.organization),
-        )
+    db.session.execute(score_rows_upsert(), rows)
+
+
+def score_rows_upsert() -> sa.Insert:
+    table = MemberScore.__table__
+    stmt = upsert_statement(table)
+    return stmt.on_conflict_do_update(
+        index_elements=[table.c.member_id],
+        set_={"organization": stmt.excluded.organization},
+        where=table.c.organization.is_distinct_from(stmt.excluded.organization),
     )
 
 
@@ -167,12 +170,12 @@ def add_daily_counts(wanted: Counter) -> dict[tuple, int]:
         return {}
     table = DailyCount.__table__
     rows = [{"member_id": m, "activity_type": t, "day": d, "count": n} for (m, t, d), n in sorted(wanted.items())]
-    stmt = upsert_statement(table).values(rows)
+    stmt = upsert_statement(table)
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.member_id, table.c.activity_type, table.c.day],
         set_={"count": table.c.count + stmt.excluded["count"]},
     ).returning(table.c.member_id, table.c.activity_type, table.c.day, table.c.count)
-    return {(m, t, d): n for m, t, d, n in db.session.execute(stmt)}
+    return {(m, t, d): n for m, t, d, n in db.session.execute(stmt, rows)}
 
 
 def score_activities(activities: list[NewActivity], facts: dict[int, sa.Row]) -> None:
@@ -204,17 +207,21 @@ SUM_STATE = (MemberScore.member_id, MemberScore.engagement_sum, MemberScore.fit,
 
 
 def add_to_sums(increments: dict[int, Increment], fit_rules: list[dict]) -> list[sa.Row]:
-    """One UPDATE … FROM (VALUES …) for all members on PostgreSQL; a plain loop where VALUES cannot
-    be named as a table (SQLite) or there is one member. engagement_next is cleared: a rescore under
-    way computes this member again (leads.services.rescore)."""
+    """One UPDATE … FROM (the members' increments as a table) on PostgreSQL, its three columns sent
+    as arrays, so the statement compiles once; a plain loop where that cannot be said (SQLite) or
+    there is one member. engagement_next is cleared: a rescore under way computes this member
+    again (leads.services.rescore)."""
     ordered = sorted(increments.items())
     if len(ordered) > 1 and db.session.get_bind().dialect.name == "postgresql":
-        given = sa.values(
-            sa.column("member_id", sa.Integer),
-            sa.column("total", sa.Float),
-            sa.column("latest", UTCDateTime()),
-            name="given",
-        ).data([(member_id, step.total, step.latest) for member_id, step in ordered])
+        given = (
+            sa.func.unnest(
+                sa.literal([member_id for member_id, _ in ordered], type_=ARRAY(sa.Integer)),
+                sa.literal([step.total for _, step in ordered], type_=ARRAY(sa.Float)),
+                sa.literal([step.latest for _, step in ordered], type_=ARRAY(sa.DateTime(timezone=True))),
+            )
+            .table_valued("member_id", "total", "latest")
+            .render_derived(name="given")
+        )
         stmt = sa.update(MemberScore).where(MemberScore.member_id == given.c.member_id)
         return add_to_sum(stmt, given.c.total, given.c.latest, fit_rules)
     rows = []

@@ -6,7 +6,9 @@ Revises: 0012
 A member's engagement sum (lead_scores.engagement_sum) holds what the activities' points added
 up to; the explanation of a score computes each activity's points from the rules in force. So
 the per-activity points, their decayed values and the rescore's per-activity shadow columns go.
-A downgrade brings the columns back as zeros: the sums are untouched, and the explanation of the
+On PostgreSQL lead_scores keeps room on each page (fillfactor 70): a rescore writes the sums
+into engagement_next and fit_next, which no index covers, so the rows are updated in place (HOT)
+without touching the table's four indexes. A downgrade brings the columns back as zeros: the sums are untouched, and the explanation of the
 older code reads real values again after the next rescore (saving the scoring rules starts one).
 """
 
@@ -25,9 +27,13 @@ def upgrade():
     with op.batch_alter_table("lead_activities", schema=None) as batch_op:
         for column in DROPPED:
             batch_op.drop_column(column)
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("ALTER TABLE lead_scores SET (fillfactor = 70)")
 
 
 def downgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("ALTER TABLE lead_scores RESET (fillfactor)")
     with op.batch_alter_table("lead_activities", schema=None) as batch_op:
         batch_op.add_column(sa.Column("points", sa.Float(), nullable=False, server_default="0"))
         batch_op.add_column(sa.Column("decayed", sa.Float(), nullable=False, server_default="0"))
