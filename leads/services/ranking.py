@@ -87,7 +87,8 @@ def ranked_rows(filters: dict, factor: float, boundary: list | None, limit: int)
     last = None if boundary is None else (boundary[0] * factor + boundary[1], boundary[2])
     streams = [level_stream(base, level, factor, last, filters) for level in levels]
     order = (MemberScore.engagement_sum.desc(), MemberScore.member_id.desc())
-    firsts = [stmt.order_by(*order).limit(limit).subquery() for stmt in streams]
+    # One row past `limit` per level: it shows whether a later row could still tie the last kept.
+    firsts = [stmt.order_by(*order).limit(limit + 1).subquery() for stmt in streams]
     fetched: dict[float, list] = {level: [] for level in levels}
     for row in db.session.execute(sa.union_all(*[sa.select(first) for first in firsts])):
         fetched[row.fit].append(row)
@@ -117,13 +118,13 @@ def at_most(score: float, level: float, factor: float) -> float:
 
 def level_rows(stmt: sa.Select, factor: float, last: tuple | None, limit: int, chunk: list) -> list[tuple]:
     """The `limit` first rows of one fit level in merge order (score, member_id) after `last`, given
-    its first `limit` rows in index order (`chunk`).
+    its first `limit` + 1 rows in index order (`chunk`).
 
     The index gives S order; scores that round equal may order by member id differently, and the
     range predicate is loose, so read on until no further row can still rank among them (rare)."""
     order = (MemberScore.engagement_sum.desc(), MemberScore.member_id.desc())
     kept: list[tuple] = []
-    size = limit
+    size = limit + 1
     while True:
         for lead_id, member_id, s, fit in chunk:
             row = (s * factor + fit, member_id, lead_id, s, fit)
