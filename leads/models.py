@@ -24,7 +24,16 @@ class Activity(db.Model):
 
     __tablename__ = "lead_activities"
     __table_args__ = (
-        sa.Index("ix_lead_activities_member_type", "member_id", "activity_type"),
+        # A member's activities in the order the daily caps rank them, with what a sum needs: a
+        # rescore reads a chunk of members as one index-only range, already sorted for the caps.
+        sa.Index(
+            "ix_lead_activities_member_scores",
+            "member_id",
+            "activity_type",
+            "day",
+            "id",
+            postgresql_include=["occurred_days"],
+        ),
         sa.Index("ix_lead_activities_member_occurred", "member_id", "occurred_at"),
         sa.Index("ix_lead_activities_subject", "subject_type", "subject_id"),
     )

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
+from core.accounts.models import Member
 from core.extensions import db
 from core.models import utcnow
 from leads.models import Lead, MemberScore, ScoringRules
@@ -66,7 +68,8 @@ def qualify(member_ids: list[int], now) -> list[Lead]:
     new_ids = [lead_id for (lead_id,) in insert_new_rows(Lead.__table__, rows, Lead.id)]
     if not new_ids:
         return []
-    leads = list(db.session.scalars(sa.select(Lead).where(Lead.id.in_(new_ids)).order_by(Lead.id)))
+    stmt = sa.select(Lead).where(Lead.id.in_(new_ids)).options(joinedload(Lead.member).lazyload(Member.roles))
+    leads = list(db.session.scalars(stmt.order_by(Lead.id)))  # roles are not what an announcement needs
     conversions.record_conversions([lead.member_id for lead in leads], "lead", now)
     app = current_app._get_current_object()
     for lead in leads:

@@ -29,9 +29,20 @@ def upgrade():
             batch_op.drop_column(column)
     if op.get_bind().dialect.name == "postgresql":
         op.execute("ALTER TABLE lead_scores SET (fillfactor = 70)")
+    with op.batch_alter_table("lead_activities", schema=None) as batch_op:
+        batch_op.drop_index("ix_lead_activities_member_type")
+        batch_op.create_index(
+            "ix_lead_activities_member_scores",
+            ["member_id", "activity_type", "day", "id"],
+            unique=False,
+            postgresql_include=["occurred_days"],
+        )
 
 
 def downgrade():
+    with op.batch_alter_table("lead_activities", schema=None) as batch_op:
+        batch_op.drop_index("ix_lead_activities_member_scores")
+        batch_op.create_index("ix_lead_activities_member_type", ["member_id", "activity_type"], unique=False)
     if op.get_bind().dialect.name == "postgresql":
         op.execute("ALTER TABLE lead_scores RESET (fillfactor)")
     with op.batch_alter_table("lead_activities", schema=None) as batch_op:
