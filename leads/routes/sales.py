@@ -14,6 +14,7 @@ from leads.schemas.leads import (
     LeadDetailSchema,
     LeadFilterSchema,
     LeadListArgsSchema,
+    LeadPageSchema,
     LeadSchema,
     LeadUpdateSchema,
 )
@@ -27,7 +28,7 @@ CSV_DOC = {"200": {"description": "CSV, one lead per row", "content": {"text/csv
 @blp.route("/leads", methods=["GET"])
 @blp.login_required(*READERS)
 @blp.arguments(LeadListArgsSchema, location="query")
-@blp.response(200, page_schema(LeadSchema))
+@blp.response(200, LeadPageSchema)
 def list_leads(args):
     """Leads ranked by current score (or most recent), filtered"""
     return page(*ranking.list_leads(**args))

@@ -11,7 +11,11 @@ import sqlalchemy as sa
 
 from core.extensions import db
 from core.models import utcnow
+from core.pagination import page as page_of
+from core.pagination import page_schema
 from leads.models import Lead, MemberScore
+from leads.schemas.leads import LeadPageSchema, LeadSchema
+from leads.services import ranking
 from leads.services.rules import current_rules, decay_factor
 from leads.services.sales import LeadAlreadyClaimed, claim_lead
 from leads.services.scoring import record_activity
@@ -274,3 +278,14 @@ def test_a_claim_is_one_conditional_update_so_a_concurrent_claim_loses(app_ctx, 
     with pytest.raises(LeadAlreadyClaimed):
         claim_lead(lead, second)
     assert db.session.scalar(sa.select(Lead.owner_id).where(Lead.id == lead.id)) == first.id
+
+
+def test_the_list_is_dumped_exactly_as_lead_schema_says(app, auth, leads):
+    """The list's lean dump gives what LeadSchema would give, claimed and unclaimed leads alike."""
+    seller = auth.client("sales")
+    seller.post(f"/api/v1/leads/{leads[1]}/claim")
+    with app.app_context():
+        page = ranking.list_leads(limit=10, cursor=None)
+        assert LeadPageSchema().dump(page_of(*page)) == page_schema(LeadSchema)().dump(page_of(*page))
+    items = seller.get("/api/v1/leads?limit=10").get_json()["items"]
+    assert items[1]["owner_id"] is not None and items[0]["claimed_at"] is None
