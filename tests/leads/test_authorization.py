@@ -17,6 +17,8 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/leads/scoring", INGEST),
     Endpoint("PUT", "/api/v1/leads/scoring", INGEST, json={"weights": {}}),
     Endpoint("GET", "/api/v1/leads/scoring/jobs/<int:job_id>", INGEST),
+    Endpoint("GET", "/api/v1/leads/scoring/insights", INGEST),
+    Endpoint("POST", "/api/v1/leads/scoring/backtest", INGEST, json={"rules": {}}),
     Endpoint("GET", "/api/v1/leads", READERS),
     Endpoint("GET", "/api/v1/leads/export.csv", READERS),
     Endpoint("GET", "/api/v1/leads/accounts", READERS),
