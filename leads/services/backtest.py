@@ -26,6 +26,7 @@ VARIANTS = ("candidate", "current")
 # Activities more than this many half-lives before closing weigh under 2^-500 of their points:
 # left out, so no power() in the replay can overflow or underflow a double.
 HORIZON_HALF_LIVES = 500.0
+REPLAY_WORK_MEM = "64MB"
 TINY_POINTS = 1e-9  # weights closer to 0 than this replay as 0 (their products could underflow)
 
 
@@ -52,17 +53,24 @@ def rules_table(configs: dict[str, dict]):
     return sa.union_all(*selects).subquery("rules")
 
 
-def replay(configs: dict[str, dict], start: datetime | None, end: datetime | None) -> list:
-    """Per closed lead: won, mql_days and, per variant, fit, engagement at closing and the day its
-    score first reached the MQL threshold (None if never)."""
+def closed_with_fit(configs: dict[str, dict], start: datetime | None, end: datetime | None):
+    """The closed leads, with each variant's fit points and the engagement it needs to reach MQL."""
     closed = closed_leads(start, end)
-    fits = [fit_expression(configs[name]["fit_rules"]).label(f"{name}_fit") for name in VARIANTS]
-    leads = (
-        sa.select(closed, *fits)
+    columns = []
+    for name in VARIANTS:
+        fit = fit_expression(configs[name]["fit_rules"])
+        columns += [fit.label(f"{name}_fit"), (float(configs[name]["thresholds"]["mql"]) - fit).label(f"{name}_needed")]
+    return (
+        sa.select(closed, *columns)
         .join(Member, Member.id == closed.c.member_id)
         .outerjoin(MemberScore, MemberScore.member_id == closed.c.member_id)
         .cte("closed_with_fit")
     )
+
+
+def ranked_ledger(leads, configs: dict[str, dict]):
+    """Each closed lead's activities before closing whose type some variant weighs, with both
+    variants' weight and cap, and the activity's rank in its member's day for its type."""
     rules = rules_table(configs)
     # A VALUES column of NULLs only is text to PostgreSQL: say what each column holds.
     variant_rules = [
@@ -74,23 +82,26 @@ def replay(configs: dict[str, dict], start: datetime | None, end: datetime | Non
         partition_by=(Activity.member_id, Activity.activity_type, Activity.day),
         order_by=(Activity.occurred_at, Activity.id),
     )
-    ranked = (
-        sa.select(leads.c.lead_id, leads.c.closed_days, Activity.id, Activity.occurred_days, *variant_rules)
+    needed = [leads.c[f"{name}_needed"] for name in VARIANTS]
+    return (
+        sa.select(leads.c.lead_id, leads.c.closed_days, *needed, Activity.id, Activity.occurred_days, *variant_rules)
         .add_columns(rank.label("rank"))
         .join(Activity, sa.and_(Activity.member_id == leads.c.member_id, Activity.occurred_at < leads.c.closed_at))
         .join(rules, rules.c.activity_type == Activity.activity_type)
         .subquery("ranked")
     )
-    terms = sa.select(ranked.c.lead_id, ranked.c.id, ranked.c.occurred_days, *variant_terms(ranked, configs)).subquery(
-        "terms"
-    )
+
+
+def replay(configs: dict[str, dict], start: datetime | None, end: datetime | None) -> list:
+    """Per closed lead: won, mql_days and, per variant, fit, engagement at closing and the day its
+    score first reached the MQL threshold (None if never). One statement."""
+    leads = closed_with_fit(configs, start, end)
+    ranked = ranked_ledger(leads, configs)
+    needed = [ranked.c[f"{name}_needed"] for name in VARIANTS]
+    terms = sa.select(ranked.c.lead_id, ranked.c.id, ranked.c.occurred_days, *needed, *variant_terms(ranked, configs))
+    terms = terms.subquery("terms")
     running = sa.select(terms, *variant_running(terms)).subquery("running")
-    per_lead = (
-        sa.select(running.c.lead_id, *variant_totals(running, leads, configs))
-        .join(leads, leads.c.lead_id == running.c.lead_id)
-        .group_by(running.c.lead_id)
-        .subquery("per_lead")
-    )
+    per_lead = sa.select(running.c.lead_id, *variant_totals(running)).group_by(running.c.lead_id).subquery("per_lead")
     outcome = [leads.c.lead_id, leads.c.won, leads.c.mql_days]
     for name in VARIANTS:
         outcome += [
@@ -99,7 +110,15 @@ def replay(configs: dict[str, dict], start: datetime | None, end: datetime | Non
             per_lead.c[f"{name}_crossed"],
         ]
     stmt = sa.select(*outcome).outerjoin(per_lead, per_lead.c.lead_id == leads.c.lead_id).order_by(leads.c.lead_id)
+    widen_sort_memory()
     return db.session.execute(stmt).all()
+
+
+def widen_sort_memory() -> None:
+    """The replay sorts the ledger rows twice (daily caps, then running sums): give this
+    transaction's sorts room in memory on PostgreSQL instead of spilling them to disk."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text(f"SET LOCAL work_mem = '{REPLAY_WORK_MEM}'"))
 
 
 def variant_terms(ranked, configs: dict[str, dict]) -> list:
@@ -120,13 +139,13 @@ def variant_running(terms) -> list:
     return [sa.func.sum(terms.c[f"{name}_term"]).over(**window).label(f"{name}_running") for name in VARIANTS]
 
 
-def variant_totals(running, leads, configs: dict[str, dict]) -> list:
+def variant_totals(running) -> list:
     """Engagement at closing, and the first activity after which score ≥ the MQL threshold: the
     running sum brought back from closing time to that activity's time, plus fit."""
     columns = []
     for name in VARIANTS:
         age = running.c[f"{name}_age"]
-        needed = float(configs[name]["thresholds"]["mql"]) - leads.c[f"{name}_fit"]
+        needed = running.c[f"{name}_needed"]
         at_activity = running.c[f"{name}_running"] * sa.func.power(2.0, age)
         reached = sa.and_(age < HORIZON_HALF_LIVES, at_activity >= needed)
         columns += [
