@@ -17,7 +17,7 @@ from leads.services.rules import current_rules
 # seen on 3 leads, all won, moves its rate a little, not to 100%.
 PRIOR_LEADS = 10
 # Below this many closed leads with (or without) a type there is no suggestion: the weight stays.
-MIN_SUPPORT = 10
+MIN_SUPPORT = 5
 # Suggested points for a type that doubles the won rate, as a share of the MQL threshold.
 DOUBLING_SHARE_OF_MQL = 0.25
 MAX_POINTS = 1000.0  # the rules schema's bound on a weight
