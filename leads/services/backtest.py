@@ -146,8 +146,9 @@ def variant_totals(running) -> list:
     for name in VARIANTS:
         age = running.c[f"{name}_age"]
         needed = running.c[f"{name}_needed"]
-        at_activity = running.c[f"{name}_running"] * sa.func.power(2.0, age)
-        reached = sa.and_(age < HORIZON_HALF_LIVES, at_activity >= needed)
+        # A CASE, not an AND: only a CASE keeps power() from seeing an age past the horizon.
+        at_activity = sa.case((age < HORIZON_HALF_LIVES, running.c[f"{name}_running"] * sa.func.power(2.0, age)))
+        reached = at_activity >= needed
         columns += [
             sa.func.sum(running.c[f"{name}_term"]).label(f"{name}_engagement"),
             sa.func.min(sa.case((reached, running.c.occurred_days), else_=None)).label(f"{name}_crossed"),

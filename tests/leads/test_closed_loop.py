@@ -170,6 +170,18 @@ def test_backtest_applies_daily_caps_and_decay(app_ctx):
     assert result["current"]["recall"] == 0.5
 
 
+def test_backtest_survives_activities_thousands_of_half_lives_old(app_ctx):
+    install_rules({**SMALL_RULES, "half_life_days": 1.0})
+    lead = LeadFactory(stage="won", created_at=CLOSE - timedelta(days=1), updated_at=CLOSE)
+    activity(lead.member_id, "a", CLOSE - timedelta(days=1500))  # 2^1500 overflows a double
+    activity(lead.member_id, "a", CLOSE - timedelta(days=400))  # 10 points then, 10·2^-400 at closing
+    closed_lead("lost")
+    tiny = {**copy.deepcopy(SMALL_RULES), "weights": {"a": 1e-300}, "half_life_days": 1.0}
+    result = backtest(tiny)
+    assert result["current"]["median_days_earlier"] == pytest.approx(399.0)  # qualified at day −400
+    assert (result["current"]["auc"], result["candidate"]["auc"]) == (0.5, 0.5)
+
+
 def test_backtest_days_earlier(app_ctx):
     install_rules({**SMALL_RULES, "weights": {"a": 1.0}})
     lead = LeadFactory(stage="won", created_at=CLOSE - timedelta(days=10), updated_at=CLOSE)
