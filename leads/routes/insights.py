@@ -19,7 +19,7 @@ def get_scoring_insights(args):
 
 
 @blp.route("/leads/scoring/backtest", methods=["POST"])
-@blp.login_required(*RULE_EDITORS)
+@blp.login_required(*RULE_EDITORS, scope="read")  # a POST for its body, but it changes nothing
 @blp.arguments(BacktestArgsSchema)
 @blp.response(200, BacktestSchema)
 def backtest_scoring_rules(args):

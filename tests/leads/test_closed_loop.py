@@ -213,6 +213,15 @@ def test_routes_answer_and_period_applies(app, auth):
     assert result["candidate"]["recall"] == 1.0
 
 
+def test_a_read_only_token_may_backtest(auth, client):
+    marketer = auth.member("marketer")
+    response = client.post(
+        "/api/v1/leads/scoring/backtest", json={"rules": SMALL_RULES}, headers=auth.token(marketer, "read")
+    )
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["leads"] == 0
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
