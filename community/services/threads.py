@@ -25,6 +25,7 @@ from core.extensions import db
 from core.models import utcnow
 from core.pagination import paginate
 from core.signals import CONTENT_SHARED, POST_CREATED, THREAD_CREATED
+from core.tasks import enqueue_after_commit
 from referrals.services import links
 
 REPLY_SCORE = 2  # a reply weighs two reactions in the "top" order
@@ -199,6 +200,8 @@ def delete_post(post: Post, actor: Member) -> None:
     if state is not None and not state.hidden:
         count_publicly(post, reactions_of(state), -1)
     db.session.flush()
+    if post.like_count or post.helpful_count or post.insightful_count:
+        enqueue_after_commit(RECONCILE_COUNTERS_TASK, post.thread_id)  # recount from the rows, in case of drift
 
 
 def flip_post(post: Post, condition, **values):
