@@ -100,7 +100,7 @@ def not_blank(value: str) -> None:
 
 
 def iso_4217(value: str) -> None:
-    if pycountry.currencies.get(alpha_3=value) is None:
+    if not (value.isascii() and value.isupper()) or pycountry.currencies.get(alpha_3=value) is None:
         raise ValidationError("Not an ISO 4217 currency code (three capital letters, e.g. EUR).")
 
 
