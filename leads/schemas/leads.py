@@ -168,5 +168,5 @@ class AssignmentSchema(BaseSchema):
         validate=validate.Range(min=1, max=24 * 365),
         metadata={"description": "An unclaimed MQL older than this is overdue (null: no SLA)"},
     )
-    updated_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True, allow_none=True)
     updated_by_id = fields.Integer(dump_only=True, allow_none=True)

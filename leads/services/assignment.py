@@ -23,17 +23,17 @@ SLA_BATCH = 500
 
 
 def assignment_rules(*, for_update: bool = False) -> AssignmentRules:
-    """The one rules row (manual, no SLA until an admin says otherwise)."""
+    """The one rules row; until an admin saves one, the default (manual, no SLA), unsaved."""
     stmt = sa.select(AssignmentRules).where(AssignmentRules.id == RULES_ID)
     rules = db.session.scalar(stmt.with_for_update() if for_update else stmt)
-    if rules is None:
-        insert_ignoring_conflicts(
-            AssignmentRules.__table__,
-            {"id": RULES_ID, "mode": "manual", "seller_ids": [], "same_owner_per_organization": False,
-             "next_seller": 0, "updated_at": utcnow()},
-        )  # fmt: skip
-        rules = db.session.scalar(stmt.with_for_update() if for_update else stmt)
-    return rules
+    if rules is not None:
+        return rules
+    defaults = {"id": RULES_ID, "mode": "manual", "seller_ids": [], "same_owner_per_organization": False,
+                "claim_within_hours": None, "next_seller": 0}  # fmt: skip
+    if not for_update:
+        return AssignmentRules(**defaults, updated_at=None)
+    insert_ignoring_conflicts(AssignmentRules.__table__, {**defaults, "updated_at": utcnow()})
+    return db.session.scalar(stmt.with_for_update())
 
 
 def update_assignment(changes: dict, actor_id: int) -> AssignmentRules:
