@@ -104,6 +104,12 @@ def iso_4217(value: str) -> None:
         raise ValidationError("Not an ISO 4217 currency code (three capital letters, e.g. EUR).")
 
 
+def positive_amount(value) -> None:
+    """(A function, not validate.Range: the OpenAPI document would carry the bounds as Decimal strings.)"""
+    if not 0 < value <= MAX_AMOUNT:
+        raise ValidationError(f"Must be more than 0 and at most {MAX_AMOUNT}.")
+
+
 def some_text(value: str) -> None:
     if not value.strip():
         raise ValidationError("Say why, in a few words.")
@@ -126,7 +132,7 @@ class LeadUpdateSchema(BaseSchema):
     amount = fields.Decimal(
         places=2,
         as_string=True,
-        validate=validate.Range(min=0, min_inclusive=False, max=MAX_AMOUNT),
+        validate=positive_amount,
         metadata={"description": "The won deal's amount (positive, at most two decimals); required with won"},
     )
     currency = fields.String(
