@@ -12,11 +12,9 @@ from core.extensions import db
 from core.models import utcnow
 from core.notifications.models import Notification
 from leads.models import Lead, WebhookDelivery
-from leads.services.scoring import record_activity
 from leads.tasks import check_claim_sla
 from tests.community.factories import ThreadFactory
-from tests.factories import MemberFactory
-from tests.leads.conftest import RULES, install_rules
+from tests.leads.conftest import RULES, install_rules, qualify_member
 from tests.leads.factories import LeadFactory
 
 
@@ -25,14 +23,7 @@ def put_rules(client, **rules):
 
 
 def qualify(app, email: str | None = None, company: str | None = None) -> int:
-    """A member crosses the MQL threshold through scoring, as they would in production: their lead's id."""
-    with app.app_context():
-        install_rules(RULES)
-        member = MemberFactory(**({"email": email} if email else {}), company=company)
-        for _ in range(2):
-            record_activity(member.id, "demo_requested", utcnow(), source="events")
-        db.session.commit()
-        return db.session.scalar(sa.select(Lead.id).where(Lead.member_id == member.id))
+    return qualify_member(app, **({"email": email} if email else {}), company=company)
 
 
 def owner_of(app, lead_id: int) -> int | None:

@@ -20,17 +20,10 @@ from leads.services.webhooks import create_webhook
 from tests.conftest import gunicorn, production_env, require_service, wait_until, worker
 from tests.leads.conftest import RULES, install_rules
 from tests.leads.test_deferred_deliveries import QUALIFYING
+from tests.leads.test_live_outage import committed
 
 pytestmark = pytest.mark.live
 CHECK_SECONDS = 1
-
-
-def committed(app, query):
-    with app.app_context():
-        try:
-            return query()
-        finally:
-            db.session.remove()
 
 
 def events_of(receiver, event_type: str) -> list[dict]:

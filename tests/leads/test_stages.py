@@ -14,7 +14,7 @@ from leads.services.scoring import record_activity
 from referrals.services import reports
 from referrals.services.conversions import attribute_signup
 from tests.factories import MemberFactory
-from tests.leads.conftest import RULES, install_rules
+from tests.leads.conftest import RULES, install_rules, qualify_member
 from tests.leads.factories import LeadFactory
 
 PATHS = {"mql": [], "sal": ["sal"], "sql": ["sal", "sql"], "won": ["sal", "sql", "won"]}
@@ -139,13 +139,7 @@ def test_a_second_currency_is_refused_rather_than_summed(app, seller):
 
 
 def test_history_pages_and_automatic_moves_have_no_author(app, auth, seller):
-    with app.app_context():
-        install_rules(RULES)
-        member = MemberFactory()
-        for _ in range(2):
-            record_activity(member.id, "demo_requested", utcnow(), source="events")
-        db.session.commit()
-        lead_id = db.session.scalar(sa.select(Lead.id).where(Lead.member_id == member.id))
+    lead_id = qualify_member(app)
     seller.post(f"/api/v1/leads/{lead_id}/claim")
     first = seller.get(f"/api/v1/leads/{lead_id}/history?limit=1").get_json()
     assert [(m["from"], m["to"], m["by"]) for m in first["items"]] == [(None, "mql", None)]
