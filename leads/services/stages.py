@@ -145,5 +145,7 @@ def recycle(member_id: int, now: datetime) -> Lead | None:
     mark_recyclable(member_id, None)
     record_move(lead.id, previous, "mql", None, "Qualified again after being closed", now)
     db.session.flush()
-    lead_requalified.send(current_app._get_current_object(), lead=lead, previous=previous)
+    app = current_app._get_current_object()
+    lead_requalified.send(app, lead=lead, previous=previous)
+    lead_status_changed.send(app, lead=lead, previous=previous)  # a stage move like any other, for its listeners
     return lead

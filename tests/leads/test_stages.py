@@ -1,5 +1,6 @@
 """Checked stage moves, their history, won deals' revenue and the recycling of closed leads."""
 
+import json
 from datetime import timedelta
 from decimal import Decimal
 
@@ -200,13 +201,19 @@ def act(app, lead_id: int, activity_type: str = "demo_requested") -> Lead:
 def test_a_closed_lead_qualifying_again_after_the_recycle_days_is_an_mql_again(
     app, closed, private_webhooks, auth, receiver
 ):
-    auth.client("admin").post("/api/v1/webhooks", json={"url": receiver.url, "events": ["lead.requalified"]})
+    events = ["lead.requalified", "lead.status_changed"]
     lead_id = close_lead(app, closed, days_ago=31)
+    auth.client("marketer").post("/api/v1/webhooks", json={"url": receiver.url, "events": events})
     assert act(app, lead_id) == ("mql", None)
     assert history(app, lead_id)[-1][:3] == (closed, "mql", None)
-    assert [r["body"] for r in receiver.requests if b"lead.requalified" in r["body"]]
+    sent = [json.loads(r["body"]) for r in receiver.requests]
+    assert sorted((b["type"], b["data"]["previous_stage"], b["data"]["stage"]) for b in sent) == [
+        ("lead.requalified", closed, "mql"),
+        ("lead.status_changed", closed, "mql"),
+    ]
     assert act(app, lead_id) == ("mql", None)  # once: it is open now
     assert [h[1] for h in history(app, lead_id)].count("mql") == 1
+    assert len(receiver.requests) == 2
 
 
 def test_recycling_waits_for_the_recycle_days_and_for_a_rise(app, monkeypatch):
