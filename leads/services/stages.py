@@ -26,6 +26,9 @@ from leads.services.announcements import lead_requalified, lead_status_changed
 from referrals.models import MINOR_UNITS
 from referrals.services import conversions
 
+# Any constant number: the key of the lock won deals take while they check the currency (PostgreSQL).
+WON_DEAL_LOCK = 7_314_151_311
+
 
 class StageMoveRefused(Conflict):
     """The lead's stage cannot move from where it is to where it was asked to go."""
@@ -64,6 +67,11 @@ def revenue_currency() -> str | None:
 
 
 def check_currency(currency: str) -> None:
+    """Won deals take turns until they commit (PostgreSQL; SQLite's writers always do), so two first
+    deals in different currencies cannot both find none recorded."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(WON_DEAL_LOCK)))
     recorded = revenue_currency()
     if recorded is not None and recorded != currency:
         message = f"Revenue is recorded in {recorded}; a deal in {currency} would be summed with it. Convert it."

@@ -6,6 +6,7 @@ lead.sla_breached once, from the periodic check beat schedules."""
 
 import json
 import os
+import threading
 import time
 from datetime import timedelta
 
@@ -19,6 +20,7 @@ from leads.models import Lead
 from leads.services.webhooks import create_webhook
 from tests.conftest import gunicorn, production_env, require_service, wait_until, worker
 from tests.leads.conftest import RULES, install_rules
+from tests.leads.factories import LeadFactory
 from tests.leads.test_deferred_deliveries import QUALIFYING
 from tests.leads.test_live_outage import committed
 
@@ -85,3 +87,33 @@ def test_round_robin_notifies_the_owner_and_an_unclaimed_lead_breaches_its_sla_o
             for n in requests.get(f"{server}/api/v1/me/notifications", headers=owner, timeout=30).json()["items"]
         ]
         assert kinds == ["lead_sla_breached", "lead_assigned"]
+
+
+def test_two_first_deals_in_different_currencies_at_once_exactly_one_is_won(live_server, app, auth):
+    sellers = [auth.token(auth.member("admin")) for _ in range(2)]
+    for _ in range(5):
+        with app.app_context():
+            install_rules(RULES)
+            db.session.execute(sa.update(Lead).values(currency=None))  # no deal recorded yet, each round
+            lead_ids = [LeadFactory(points=50, stage="sql").id for _ in range(2)]
+            db.session.commit()
+        barrier, answers = threading.Barrier(2), []
+
+        def win(headers, lead_id, currency, barrier=barrier, answers=answers):
+            deal = {"status": "won", "amount": "100", "currency": currency}
+            barrier.wait()
+            answers.append(
+                requests.patch(
+                    f"{live_server}/api/v1/leads/{lead_id}", json=deal, headers=headers, timeout=30
+                ).status_code
+            )
+
+        threads = [
+            threading.Thread(target=win, args=(headers, lead_id, currency))
+            for headers, lead_id, currency in zip(sellers, lead_ids, ("EUR", "USD"), strict=True)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(answers) == [200, 409]
