@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import current_app
 
 from community.models import REACTION_KINDS, Category, ContentShare, Post, Thread, ThreadTag
+from community.services.announcements import post_created
 from community.services.common import (
     bump_profile,
     ensure_author_or_moderator,
@@ -180,6 +182,10 @@ def create_post(thread: Thread, author: Member, *, body: str, reply_to_id: int |
     record_activity(author.id, POST_CREATED, "post", post.id, thread_id=thread.id)
     notify_new_post(post, thread)
     db.session.flush()
+    post_created.send(
+        current_app._get_current_object(),
+        post_id=post.id, thread_id=thread.id, author_id=author.id, created_at=post.created_at,
+    )  # fmt: skip
     return post
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 
-from leads.models import Lead
+from leads.models import Lead, LeadStageChange
 
 WON = ("won",)
 CLOSED_LOST = ("lost", "disqualified")
@@ -32,9 +32,13 @@ def days_since_unix_sqlite(element, compiler, **kw):
 
 def closed_leads(start: datetime | None = None, end: datetime | None = None) -> sa.Subquery:
     """lead_id, member_id, won, closed_at, mql_at (and both as days) of the leads closed in
-    [start, end). Until stage moves keep a history, a closed lead's last update is its closing
-    time and its creation the moment it became MQL."""
-    closed_at, mql_at = Lead.updated_at, Lead.created_at
+    [start, end). The stage history dates both: the lead's last move into the stage it stands at,
+    and its last move into mql (a recycled lead's latest cycle). A lead without history (made
+    before it was kept) falls back to its last update and its creation."""
+    closes = _last_move_into(Lead.stage)
+    mqls = _last_move_into(sa.literal("mql"))
+    closed_at = sa.func.coalesce(closes, Lead.updated_at)
+    mql_at = sa.func.coalesce(mqls, Lead.created_at)
     stmt = sa.select(
         Lead.id.label("lead_id"),
         Lead.member_id.label("member_id"),
@@ -49,3 +53,12 @@ def closed_leads(start: datetime | None = None, end: datetime | None = None) -> 
     if end is not None:
         stmt = stmt.where(closed_at < end)
     return stmt.subquery("closed")
+
+
+def _last_move_into(stage) -> sa.ScalarSelect:
+    """When the lead last moved into `stage` (served by the history's (lead_id, id) index)."""
+    return (
+        sa.select(sa.func.max(LeadStageChange.at))
+        .where(LeadStageChange.lead_id == Lead.id, LeadStageChange.to_stage == stage)
+        .scalar_subquery()
+    )

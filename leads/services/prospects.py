@@ -18,7 +18,8 @@ from core.accounts import services as accounts
 from core.accounts.models import Member
 from core.accounts.prospects import is_suppressed, is_unclaimed_prospect, waiting_prospect
 from core.extensions import db
-from leads.models import Activity, DailyCount, Identity, Lead, LeadNote, MemberScore
+from leads.models import RECYCLABLE_STAGES, Activity, DailyCount, Identity, Lead, LeadNote, MemberScore
+from leads.services import stages
 from leads.services.scoring import ensure_score_row, score_activity, set_member_stage
 
 
@@ -65,6 +66,8 @@ def merge_prospect(prospect_id: int, member_id: int) -> None:
     if has_lead:
         ensure_score_row(db.session.get(Member, member_id))
         set_member_stage(member_id, "lead")
+        lead = db.session.scalar(sa.select(Lead).where(Lead.member_id == member_id))
+        stages.mark_recyclable(member_id, lead.closed_at if lead.stage in RECYCLABLE_STAGES else None)
 
 
 def move_lead(prospect_id: int, member_id: int) -> bool:

@@ -14,6 +14,7 @@ from core.database import upsert_statement
 from core.extensions import db
 from core.models import utcnow
 from leads.models import Activity, DailyCount, Lead, MemberScore, ScoringRules
+from leads.services import assignment, stages
 from leads.services.announcements import lead_qualified
 from leads.services.common import days_since_unix, insert_ignoring_conflicts
 from leads.services.rules import FREE_MAIL_DOMAINS, current_rules, decay_factor, fit_expression
@@ -163,11 +164,13 @@ def score_new_activity(activity_id: int, member_id: int, activity_type: str, occ
         sa.update(MemberScore)
         .where(MemberScore.member_id == member_id)
         .values(engagement_sum=MemberScore.engagement_sum + decayed, last_activity_at=latest, fit=fit)
-        .returning(MemberScore.engagement_sum, MemberScore.fit, MemberScore.stage)
+        .returning(MemberScore.engagement_sum, MemberScore.fit, MemberScore.stage, MemberScore.recyclable_since)
         .execution_options(synchronize_session=False)
     ).one()
     score = state.engagement_sum * decay_factor(rules) + state.fit
     advance_stage(member_id, facts.member_type, score, state.stage, rules)
+    if decayed > 0 and score >= rules.config["thresholds"]["mql"]:
+        requalify(member_id, state.recyclable_since)
 
 
 def refresh_fit(member_id: int) -> None:
@@ -199,6 +202,16 @@ def advance_stage(member_id: int, member_type: str, score: float, stage: str, ru
         qualify(member_id, now)
 
 
+def requalify(member_id: int, recyclable_since: datetime | None) -> None:
+    """A new activity keeps a closed (lost, disqualified) lead over the MQL threshold long enough after
+    it was closed: it is recycled to mql and assigned again."""
+    now = utcnow()
+    if stages.due_for_recycling(recyclable_since, now):
+        lead = stages.recycle(member_id, now)
+        if lead is not None:
+            assignment.assign_new_lead(lead)
+
+
 def set_member_stage(member_id: int, stage: str) -> str:
     db.session.execute(
         sa.update(MemberScore)
@@ -213,14 +226,16 @@ def qualify(member_id: int, now: datetime) -> Lead | None:
     """Crossing MQL: the lead is created (once) and lead.qualified fires."""
     lead_id = insert_ignoring_conflicts(
         Lead.__table__,
-        {"member_id": member_id, "stage": "mql", "created_at": now, "updated_at": now},
+        {"member_id": member_id, "stage": "mql", "created_at": now, "updated_at": now, "qualified_at": now},
         returning=Lead.id,
     )
     set_member_stage(member_id, "lead")
     if lead_id is None:
         return None
     conversions.record_conversion(member_id, "lead", now)
+    stages.record_move(lead_id, None, "mql", None, "Crossed the MQL threshold", now)
     lead = db.session.get(Lead, lead_id)
+    assignment.assign_new_lead(lead)
     lead_qualified.send(current_app._get_current_object(), lead=lead)
     logger.info("member %s qualified as lead %s", member_id, lead_id)
     return lead

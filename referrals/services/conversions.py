@@ -184,12 +184,20 @@ def signup_conversion(member_id: int) -> Conversion | None:
     )
 
 
-def record_conversion(member_id: int, kind: str, occurred_at: datetime) -> None:
+def record_conversion(
+    member_id: int,
+    kind: str,
+    occurred_at: datetime,
+    *,
+    revenue_minor: int | None = None,
+    currency: str | None = None,
+) -> None:
     """A referred member became engaged, a lead or a customer. Idempotent per (member, kind).
 
     Members who were not referred are ignored. Lead and customer conversions get
     the signup's touches and credit (time decay depends only on the gaps between
-    touches, so the shares are the same at any later conversion time).
+    touches, so the shares are the same at any later conversion time). A customer's
+    deal (in minor units of `currency`, given by whoever won it) is credited with the same shares.
     """
     if kind not in LATER_KINDS:
         raise ValidationFailed(f"kind must be one of {', '.join(LATER_KINDS)}.", field="kind")
@@ -207,6 +215,8 @@ def record_conversion(member_id: int, kind: str, occurred_at: datetime) -> None:
                 visitor_id=signup.visitor_id,
                 flagged=signup.flagged,
                 flag_reasons=signup.flag_reasons,
+                revenue_minor=revenue_minor if kind == "customer" else None,
+                currency=currency if kind == "customer" and revenue_minor is not None else None,
             )
             db.session.add(conversion)
             db.session.flush()

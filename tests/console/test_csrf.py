@@ -19,7 +19,7 @@ POSTS = {
     "/console/sign-in": ("/console/sign-in", {"email": "someone@example.com", "password": "x"}),
     "/console/sign-out": ("/console/sign-out", {}),
     "/console/leads/<int:lead_id>/claim": ("/console/leads/{lead}/claim", {}),
-    "/console/leads/<int:lead_id>/stage": ("/console/leads/{lead}/stage", {"status": "sql"}),
+    "/console/leads/<int:lead_id>/stage": ("/console/leads/{lead}/stage", {"status": "sal"}),
     "/console/leads/<int:lead_id>/notes": ("/console/leads/{lead}/notes", {"note": "forged"}),
     "/console/moderation/posts/<int:post_id>/hide": ("/console/moderation/posts/{post}/hide", {}),
     "/console/moderation/recommendations/<int:recommendation_id>/hide": (

@@ -10,7 +10,7 @@ import pytest
 
 from core.extensions import db
 from core.models import utcnow
-from leads.models import Activity
+from leads.models import Activity, LeadStageChange
 from leads.services.backtest import auc, backtest
 from leads.services.common import days_since_unix
 from leads.services.insights import scoring_insights
@@ -77,6 +77,23 @@ def test_closed_leads_reads_outcome_and_times(app_ctx):
         (won.id, True, CLOSE, CLOSE - timedelta(days=2))
     ]
     assert rows[0].closed_days == pytest.approx(days_since_unix(CLOSE), abs=1e-6)
+
+
+def test_closed_leads_dates_a_recycled_lead_by_its_history_not_its_last_edit(app_ctx):
+    """A lead closed, recycled and closed again: its latest cycle counts, whatever touched it since."""
+    lead = closed_lead("lost", closed_at=CLOSE + timedelta(days=2))  # a later edit moved updated_at
+    moves = [
+        (None, "mql", CLOSE - timedelta(days=60)),
+        ("mql", "disqualified", CLOSE - timedelta(days=50)),
+        ("disqualified", "mql", CLOSE - timedelta(days=9)),
+        ("mql", "lost", CLOSE),
+    ]
+    for from_stage, to_stage, at in moves:
+        db.session.add(LeadStageChange(lead_id=lead.id, from_stage=from_stage, to_stage=to_stage, at=at))
+    db.session.flush()
+    row = db.session.execute(db.select(closed_leads())).one()
+    assert (row.won, row.closed_at, row.mql_at) == (False, CLOSE, CLOSE - timedelta(days=9))
+    assert db.session.execute(db.select(closed_leads(CLOSE + timedelta(days=1)))).all() == []
 
 
 def test_insights_rank_the_predictive_type_first(app_ctx):
