@@ -50,10 +50,16 @@ def database_url(value: str | None) -> str:
 WEBHOOK_QUEUE = "webhooks"
 
 
-def beat_schedule(sweep_seconds: int) -> dict:
+def beat_schedule(sweep_seconds: int, sla_check_seconds: int = 300) -> dict:
     """Every periodic job the product needs, run by `celery -A wsgi.celery_app worker --beat`.
-    One entry per job: later jobs (health and SLA checks) add theirs here."""
+    One entry per job: later jobs add theirs here."""
     return {
+        # Overdue leads are announced once each; a check that missed its turn is dropped, the next finds them.
+        "leads-check-claim-sla": {
+            "task": "leads.check_claim_sla",
+            "schedule": float(sla_check_seconds),
+            "options": {"expires": sla_check_seconds},
+        },
         # A sweep nobody ran before the next one is due is dropped, not piled up behind it.
         "sweep-outbox": {
             "task": "core.sweep_outbox",
@@ -70,7 +76,9 @@ def beat_schedule(sweep_seconds: int) -> dict:
     }
 
 
-def celery_settings(broker_url: str | None, *, sweep_seconds: int, webhook_deadline: int) -> dict:
+def celery_settings(
+    broker_url: str | None, *, sweep_seconds: int, webhook_deadline: int, sla_check_seconds: int = 300
+) -> dict:
     """Without a broker, tasks run in-process (the embedded default)."""
     # The backstop behind each delivery attempt's own deadline: a stuck delivery is interrupted
     # (soft) and, failing that, its worker process replaced (hard).
@@ -100,7 +108,7 @@ def celery_settings(broker_url: str | None, *, sweep_seconds: int, webhook_deadl
         "task_annotations": {
             "leads.deliver_webhook": {"soft_time_limit": webhook_limit, "time_limit": webhook_limit + 15}
         },
-        "beat_schedule": beat_schedule(sweep_seconds),
+        "beat_schedule": beat_schedule(sweep_seconds, sla_check_seconds),
         "timezone": "UTC",  # the crontab entries above are UTC times
     }
 
@@ -195,8 +203,15 @@ class Config:
     # and reads at most this much of the answer.
     WEBHOOK_DEADLINE_SECONDS = env_int("WEBHOOK_DEADLINE_SECONDS", 10)
     WEBHOOK_MAX_RESPONSE_BYTES = env_int("WEBHOOK_MAX_RESPONSE_BYTES", 64 * 1024)
+    # A lost or disqualified lead that qualifies again this long after it was closed is an MQL again.
+    LEAD_RECYCLE_DAYS = env_int("LEAD_RECYCLE_DAYS", 30)
+    # How often beat looks for leads nobody claimed within the assignment rules' claim_within_hours.
+    LEAD_SLA_CHECK_SECONDS = env_int("LEAD_SLA_CHECK_SECONDS", 300)
     CELERY = celery_settings(
-        env_str("CELERY_BROKER_URL"), sweep_seconds=OUTBOX_SWEEP_SECONDS, webhook_deadline=WEBHOOK_DEADLINE_SECONDS
+        env_str("CELERY_BROKER_URL"),
+        sweep_seconds=OUTBOX_SWEEP_SECONDS,
+        webhook_deadline=WEBHOOK_DEADLINE_SECONDS,
+        sla_check_seconds=LEAD_SLA_CHECK_SECONDS,
     )
 
     # Flask-WTF checks CSRF tokens on the console's forms only (console.init_app); the API has its own rules.

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bench.harness import ROOT, database_url, make_app, recreate_database
 
-MEASURES = ["redirect", "ingestion", "scoring", "top_leads", "rescore", "attribution"]
+MEASURES = ["redirect", "ingestion", "scoring", "top_leads", "rescore", "attribution", "backtest"]
 # Measures whose cost does not depend on a population size: run once, at the largest scale asked for.
 UNSCALED = {"redirect", "ingestion"}
 

@@ -176,6 +176,8 @@ class Recommendation(db.Model):
     body: Mapped[str] = mapped_column(sa.Text)
     body_html: Mapped[str] = mapped_column(sa.Text)
     endorsement_count: Mapped[int] = mapped_column(default=0)
+    # Hidden by a moderator: out of lists (but for moderators) and out of NPS.
+    hidden: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -197,16 +199,21 @@ class Endorsement(db.Model):
 
 
 class PostFlag(db.Model):
+    """A member's report of a post or of a recommendation (exactly one of the two) to the moderators."""
+
     __tablename__ = "post_flags"
     __table_args__ = (
         sa.UniqueConstraint("post_id", "reporter_id", name="uq_post_flags_post_reporter"),
+        sa.UniqueConstraint("recommendation_id", "reporter_id", name="uq_post_flags_recommendation_reporter"),
         sa.CheckConstraint(in_list("reason", FLAG_REASONS), name="reason"),
         sa.CheckConstraint(in_list("status", FLAG_STATUSES), name="status"),
+        sa.CheckConstraint("(post_id IS NULL) <> (recommendation_id IS NULL)", name="one_subject"),
         sa.Index("ix_post_flags_status_id", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    post_id: Mapped[int] = mapped_column(sa.ForeignKey("posts.id", ondelete="CASCADE"))
+    post_id: Mapped[int | None] = mapped_column(sa.ForeignKey("posts.id", ondelete="CASCADE"))
+    recommendation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("recommendations.id", ondelete="CASCADE"))
     # Nulled when the reporter erases their account; the flag itself stays for the record.
     reporter_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id", ondelete="SET NULL"))
     reason: Mapped[str] = mapped_column(sa.String(20))
@@ -216,7 +223,8 @@ class PostFlag(db.Model):
     resolved_at: Mapped[datetime | None]
     resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id", ondelete="SET NULL"))
 
-    post: Mapped[Post] = relationship(lazy="joined", innerjoin=True)
+    post: Mapped[Post | None] = relationship(lazy="joined")
+    recommendation: Mapped[Recommendation | None] = relationship(lazy="joined")
 
 
 class CommunityProfile(db.Model):

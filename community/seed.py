@@ -58,7 +58,7 @@ def seed_demo(context: dict, progress) -> None:
     moderation.set_thread_state(pinned, None, pinned=True)
     moderation.set_thread_state(locked, None, locked=True)
     reply = next(p for p in threads.list_posts(made[-1], None, limit=5, cursor=None)[0] if not p.is_opener)
-    moderation.flag_post(reply, next(m for m in members if m.id != reply.author_id), reason="off_topic")
+    moderation.flag_content(reply, next(m for m in members if m.id != reply.author_id), reason="off_topic")
     context.update(categories=categories, threads=made, products=catalogue)
     context.setdefault("summary", []).append(
         f"Community: {len(categories)} categories, {len(made)} threads ({rated} rated), {len(catalogue)} products."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,9 +13,34 @@ from core.extensions import db
 from core.models import TimestampMixin, utcnow
 
 LEAD_STAGES = ("mql", "sal", "sql", "won", "lost", "disqualified")
+OPEN_STAGES = ("mql", "sal", "sql")
+CLOSED_STAGES = ("won", "lost", "disqualified")
+# The moves sales may make (PATCH status, claim): anything else is a 409 naming from and to.
+STAGE_MOVES = {
+    "mql": ("sal", "disqualified"),
+    "sal": ("sql", "disqualified"),
+    "sql": ("won", "lost", "disqualified"),
+}
+# The reason a move to these stages must carry, and the field that carries it.
+REASON_FIELDS = {"lost": "lost_reason", "disqualified": "disqualified_reason"}
+RECYCLABLE_STAGES = ("lost", "disqualified")
+# The largest won amount: its credited revenue (amount in cents × a share in millionths) and a day's sum of
+# hundreds of such deals under one report key still fit the rollups' 64-bit integers.
+MAX_AMOUNT = 100_000_000
 MEMBER_STAGES = ("member", "engaged", "lead")
-# customer.at_risk is the customer journey's (journey.services.health), published through these webhooks.
-WEBHOOK_EVENTS = ("lead.qualified", "lead.status_changed", "customer.at_risk")
+ASSIGNMENT_MODES = ("manual", "round_robin")
+# customer.at_risk is the customer journey's (journey.services.health); post.created and member.created
+# come from community and accounts signals. All are published through these webhooks.
+WEBHOOK_EVENTS = (
+    "lead.qualified",
+    "lead.status_changed",
+    "lead.requalified",
+    "lead.assigned",
+    "lead.sla_breached",
+    "customer.at_risk",
+    "post.created",
+    "member.created",
+)
 
 
 class Activity(db.Model):
@@ -99,6 +125,9 @@ class MemberScore(db.Model):
     organization: Mapped[str | None] = mapped_column(sa.String(120))
     company_size: Mapped[int | None]
     last_activity_at: Mapped[datetime | None]
+    # When the member's lead was lost or disqualified (else None): scoring reads it in the UPDATE it makes
+    # anyway, so only such leads cost a look for recycling.
+    recyclable_since: Mapped[datetime | None]
     # A rescore's new sums, swapped in when it finishes; scoring clears engagement_next, so a
     # member scored meanwhile is computed again at the swap (leads.services.rescore).
     engagement_next: Mapped[float | None] = mapped_column(sa.Float)
@@ -116,6 +145,12 @@ class Lead(TimestampMixin, db.Model):
     stage: Mapped[str] = mapped_column(sa.String(16), default="mql")
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id", ondelete="SET NULL"), index=True)
     claimed_at: Mapped[datetime | None]
+    # When it last became an MQL (created, or recycled): the claim SLA counts from here.
+    qualified_at: Mapped[datetime | None] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]  # when it last moved to won, lost or disqualified
+    sla_breached_at: Mapped[datetime | None]  # set once, when lead.sla_breached fired
+    amount: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 2))  # a won deal
+    currency: Mapped[str | None] = mapped_column(sa.String(3))
 
     member: Mapped[Member] = relationship(foreign_keys=[member_id], lazy="joined")
     owner: Mapped[Member | None] = relationship(foreign_keys=[owner_id])
@@ -123,6 +158,36 @@ class Lead(TimestampMixin, db.Model):
         primaryjoin="Lead.member_id == MemberScore.member_id", foreign_keys=[member_id], viewonly=True, lazy="joined"
     )
     notes: Mapped[list[LeadNote]] = relationship(order_by="LeadNote.id", cascade="all, delete-orphan")
+
+
+class LeadStageChange(db.Model):
+    """One move of a lead's stage: by a seller (by_id), or automatic (by_id None: qualification, recycling)."""
+
+    __tablename__ = "lead_stage_changes"
+    __table_args__ = (sa.Index("ix_lead_stage_changes_lead_id_id", "lead_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(sa.ForeignKey("leads.id", ondelete="CASCADE"))
+    from_stage: Mapped[str | None] = mapped_column(sa.String(16))  # None: the lead was created
+    to_stage: Mapped[str] = mapped_column(sa.String(16))
+    by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    reason: Mapped[str | None] = mapped_column(sa.String(500))
+
+
+class AssignmentRules(db.Model):
+    """How new MQLs get an owner (one row): by hand, or round robin over `seller_ids`."""
+
+    __tablename__ = "lead_assignment_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mode: Mapped[str] = mapped_column(sa.String(16), default="manual")
+    seller_ids: Mapped[list] = mapped_column(sa.JSON, default=list)
+    same_owner_per_organization: Mapped[bool] = mapped_column(default=False)
+    claim_within_hours: Mapped[int | None]
+    next_seller: Mapped[int] = mapped_column(default=0)  # the round robin's position in seller_ids
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id", ondelete="SET NULL"))
 
 
 class LeadNote(db.Model):

@@ -6,9 +6,16 @@ announcements (leads.services.announcements), which become webhook deliveries.
 
 from __future__ import annotations
 
-from core.signals import activity_recorded, member_erased, member_export_requested, prospect_claimed
+from community.services.announcements import post_created
+from core.signals import activity_recorded, member_erased, member_export_requested, member_signed_up, prospect_claimed
 from leads.services import privacy, prospects, scoring, webhooks
-from leads.services.announcements import lead_qualified, lead_status_changed
+from leads.services.announcements import (
+    lead_assigned,
+    lead_qualified,
+    lead_requalified,
+    lead_sla_breached,
+    lead_status_changed,
+)
 
 
 @activity_recorded.connect
@@ -33,6 +40,31 @@ def publish_qualified(sender, lead) -> None:
 @lead_status_changed.connect
 def publish_status_changed(sender, lead, previous: str) -> None:
     webhooks.publish_lead_event("lead.status_changed", lead, previous_stage=previous)
+
+
+@lead_requalified.connect
+def publish_requalified(sender, lead, previous: str) -> None:
+    webhooks.publish_lead_event("lead.requalified", lead, previous_stage=previous)
+
+
+@lead_assigned.connect
+def publish_assigned(sender, lead) -> None:
+    webhooks.publish_lead_event("lead.assigned", lead)
+
+
+@lead_sla_breached.connect
+def publish_sla_breached(sender, lead) -> None:
+    webhooks.publish_lead_event("lead.sla_breached", lead, qualified_at=lead.qualified_at.isoformat())
+
+
+@member_signed_up.connect
+def publish_member_created(sender, member, **extra) -> None:
+    webhooks.publish_member_created(member)
+
+
+@post_created.connect
+def publish_post_created(sender, post_id: int, thread_id: int, author_id: int, created_at, **extra) -> None:
+    webhooks.publish_post_created(post_id, thread_id, author_id, created_at)
 
 
 @member_erased.connect

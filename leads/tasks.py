@@ -1,4 +1,4 @@
-"""Background work of leads (Celery shared tasks): rescoring and webhook deliveries."""
+"""Background work of leads (Celery shared tasks): rescoring, webhook deliveries and the claim SLA check."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
 from core.extensions import db
+from leads.services import assignment, webhooks
 from leads.services import rescore as rescoring
-from leads.services import webhooks
 
 logger = logging.getLogger(__name__)
 MAX_DELIVERY_RETRIES = 8
@@ -58,3 +58,15 @@ def deliver_webhook(self, delivery_id: int) -> None:
     db.session.commit()
     if not done:
         raise self.retry(countdown=backoff(self.request.retries))
+
+
+@shared_task(name="leads.check_claim_sla")
+def check_claim_sla() -> int:
+    """Periodic (beat): announce leads nobody claimed in time, each once; batch by batch until none is left."""
+    total = 0
+    while True:
+        breached = assignment.check_sla()
+        db.session.commit()
+        total += breached
+        if breached < assignment.SLA_BATCH:
+            return total

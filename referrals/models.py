@@ -21,6 +21,8 @@ REWARD_TRIGGERS = ("signup", "first_post", "customer")
 REWARD_SIDES = ("referrer", "referee")
 # Credit is stored as an integer number of millionths, so one conversion's credit sums to exactly 1.
 CREDIT_UNIT = 1_000_000
+# Revenue is kept in minor units (cents): amounts have at most two decimals, whatever the currency.
+MINOR_UNITS = 100
 # Attribution windows (days) that credit is stored for, up to REFERRAL_WINDOW_DAYS (which is always one).
 STANDARD_WINDOWS = (7, 14, 30, 60, 90)
 # The prev_day of a visitor's first day with a key: earlier than any date a report can ask for.
@@ -107,6 +109,9 @@ class Conversion(db.Model):
     visitor_id: Mapped[str | None] = mapped_column(sa.String(64))
     flagged: Mapped[bool] = mapped_column(default=False)
     flag_reasons: Mapped[str | None] = mapped_column(sa.String(200))
+    # A customer conversion's deal (a won lead's amount, in minor units: cents), credited like the customer.
+    revenue_minor: Mapped[int | None] = mapped_column(sa.BigInteger)
+    currency: Mapped[str | None] = mapped_column(sa.String(3))
 
     member: Mapped[Member] = relationship(foreign_keys=[member_id], lazy="joined")
     referred_by: Mapped[Member | None] = relationship(foreign_keys=[referred_by_id], lazy="joined")
@@ -253,7 +258,7 @@ class CreditRollup(db.Model):
             "flagged",
             "key",
             "has_key",
-            postgresql_include=["signups", "leads", "customers"],
+            postgresql_include=["signups", "leads", "customers", "revenue"],
         ),
     )
 
@@ -268,6 +273,8 @@ class CreditRollup(db.Model):
     signups: Mapped[int] = mapped_column(sa.BigInteger)
     leads: Mapped[int] = mapped_column(sa.BigInteger)
     customers: Mapped[int] = mapped_column(sa.BigInteger)
+    # Σ share · revenue_minor of customer conversions: millionths of a minor unit (see CREDIT_UNIT).
+    revenue: Mapped[int] = mapped_column(sa.BigInteger, server_default="0")
 
 
 class ClickSpoolOffset(db.Model):

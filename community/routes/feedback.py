@@ -78,7 +78,7 @@ def respond_to_feedback(data, feedback_id):
 @responds(404)
 def respond_to_recommendation(data, recommendation_id):
     """Answer a peer recommendation; its author gets a feedback_response notification"""
-    recommendation = products.get_recommendation(recommendation_id)
+    recommendation = products.get_recommendation(recommendation_id, current_user)
     response = responses.respond_to_recommendation(recommendation, current_user, data["body"])
     db.session.commit()
     return response

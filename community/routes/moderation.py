@@ -4,8 +4,9 @@ from flask_login import current_user
 
 from community.routes.common import blp, flagging_limit, responds
 from community.schemas.moderation import BanSchema, PostFlagListArgsSchema, PostFlagSchema
+from community.schemas.products import RecommendationSchema
 from community.schemas.threads import PostSchema, ThreadSchema
-from community.services import moderation, threads
+from community.services import moderation, products, threads
 from core.extensions import db
 from core.pagination import page, page_schema
 
@@ -25,7 +26,21 @@ THREAD_STATES = {
 @responds(404, 409, 429)
 def flag_post(data, post_id):
     """Flag a post for the moderators"""
-    flag = moderation.flag_post(threads.get_post(post_id, current_user), current_user, **data)
+    flag = moderation.flag_content(threads.get_post(post_id, current_user), current_user, **data)
+    db.session.commit()
+    return flag
+
+
+@blp.route("/recommendations/<int:recommendation_id>/flags", methods=["POST"])
+@blp.login_required()
+@flagging_limit
+@blp.arguments(PostFlagSchema)
+@blp.response(201, PostFlagSchema)
+@responds(404, 409, 429)
+def flag_recommendation(data, recommendation_id):
+    """Flag a recommendation for the moderators"""
+    recommendation = products.get_recommendation(recommendation_id, current_user)
+    flag = moderation.flag_content(recommendation, current_user, **data)
     db.session.commit()
     return flag
 
@@ -59,6 +74,18 @@ def set_post_visibility(post_id, action):
     post = moderation.set_post_hidden(moderation.get_any_post(post_id), current_user, action == "hide")
     db.session.commit()
     return post
+
+
+@blp.route("/moderation/recommendations/<int:recommendation_id>/<any(hide, unhide):action>", methods=["POST"])
+@blp.login_required("moderator")
+@blp.response(200, RecommendationSchema)
+@responds(404)
+def set_recommendation_visibility(recommendation_id, action):
+    """Hide a recommendation from everyone but moderators and from NPS (hide), or show it again (unhide)"""
+    recommendation = products.get_recommendation(recommendation_id, current_user)
+    recommendation = moderation.set_recommendation_hidden(recommendation, current_user, action == "hide")
+    db.session.commit()
+    return recommendation
 
 
 @blp.route("/moderation/threads/<int:thread_id>/<any(lock, unlock, pin, unpin):action>", methods=["POST"])

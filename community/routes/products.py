@@ -2,7 +2,7 @@
 
 from flask_login import current_user
 
-from community.routes.common import blp, responds
+from community.routes.common import blp, responds, viewer
 from community.schemas.products import (
     NpsSchema,
     ProductListArgsSchema,
@@ -63,7 +63,7 @@ def update_product(changes, product_id):
 @responds(404)
 def list_recommendations(args, product_id):
     """Peer recommendations of a product, newest first"""
-    return page(*products.list_recommendations(products.get_product(product_id), **args))
+    return page(*products.list_recommendations(products.get_product(product_id), viewer(), **args))
 
 
 @blp.route("/products/<int:product_id>/recommendations", methods=["POST"])
@@ -93,7 +93,7 @@ def product_nps(args, product_id):
 @responds(404)
 def endorse(recommendation_id):
     """Endorse someone's recommendation; idempotent"""
-    recommendation = products.endorse(products.get_recommendation(recommendation_id), current_user)
+    recommendation = products.endorse(products.get_recommendation(recommendation_id, current_user), current_user)
     db.session.commit()
     return recommendation
 
@@ -104,6 +104,6 @@ def endorse(recommendation_id):
 @responds(404)
 def share_recommendation(recommendation_id):
     """A share link for a recommendation, carrying your referral code"""
-    link = products.share_recommendation(products.get_recommendation(recommendation_id), current_user)
+    link = products.share_recommendation(products.get_recommendation(recommendation_id, current_user), current_user)
     db.session.commit()
     return link

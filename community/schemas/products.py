@@ -35,6 +35,7 @@ class RecommendationSchema(BaseSchema):
     body = fields.String(required=True, validate=[validate.Length(min=1, max=5000), NOT_BLANK])
     body_html = fields.String(dump_only=True)
     endorsement_count = fields.Integer(dump_only=True)
+    hidden = fields.Boolean(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
     responses = fields.List(

@@ -59,6 +59,7 @@ class ThreadUpdateSchema(ThreadSchema):
 class ThreadListArgsSchema(PageArgsSchema):
     category = fields.Integer(validate=ID, metadata={"description": "Category id"})
     tag = fields.String(validate=TAG)
+    solved = fields.Boolean(metadata={"description": "true: threads with an accepted answer; false: without"})
     sort = fields.String(load_default="latest", validate=validate.OneOf(SORTS))
 
 

@@ -10,3 +10,5 @@ feedback_saved = community_signals.signal("feedback-saved")
 # A member recommended a product, or changed the score. sender: the app; kwargs: member_id,
 # product_id, score (0-10), rated_at.
 recommendation_saved = community_signals.signal("recommendation-saved")
+# A member replied in a thread. sender: the app; kwargs: post_id, thread_id, author_id, created_at.
+post_created = community_signals.signal("post-created")

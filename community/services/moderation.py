@@ -1,20 +1,18 @@
-"""Flags, the moderator queue, hiding posts, locking and pinning threads, banning members."""
+"""Flags (on posts and recommendations), the moderator queue, hiding content, locking and pinning
+threads, banning members."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from community.models import REACTION_KINDS, Post, PostFlag, Thread
+from community.models import Post, PostFlag, Recommendation, Thread
 from community.services.common import (
-    bump_profile,
     ensure_can_contribute,
     ensure_moderator,
     get_member_or_404,
     get_row,
-    increment,
 )
-from community.services.reactions import reaction_points, withdraw_accepted_answer
-from community.services.threads import REPLY_SCORE, refresh_last_activity
+from community.services.threads import count_publicly, flip_post, reactions_of
 from core.accounts import services as accounts
 from core.accounts.models import Member
 from core.auth import has_role
@@ -23,15 +21,20 @@ from core.extensions import db
 from core.models import utcnow
 from core.pagination import paginate
 
+# What a flag can name: the flag's column for it, and the attribute holding its author.
+FLAGGABLE = {Post: ("post_id", "author_id"), Recommendation: ("recommendation_id", "member_id")}
 
-def flag_post(post: Post, member: Member, *, reason: str, details: str = "") -> PostFlag:
+
+def flag_content(content: Post | Recommendation, member: Member, *, reason: str, details: str = "") -> PostFlag:
+    """A member reports a post or a recommendation to the moderators (once each)."""
     ensure_can_contribute(member)
-    if post.author_id == member.id:
-        raise Forbidden("You cannot flag your own post.")
-    taken = sa.select(PostFlag.id).where(PostFlag.post_id == post.id, PostFlag.reporter_id == member.id)
+    column, author = FLAGGABLE[type(content)]
+    if getattr(content, author) == member.id:
+        raise Forbidden("You cannot flag your own post or recommendation.")
+    taken = sa.select(PostFlag.id).where(getattr(PostFlag, column) == content.id, PostFlag.reporter_id == member.id)
     if db.session.scalar(taken) is not None:
-        raise Conflict("You have flagged this post already.", field="post_id")
-    flag = PostFlag(post_id=post.id, reporter_id=member.id, reason=reason, details=details.strip())
+        raise Conflict("You have flagged this already.", field=column)
+    flag = PostFlag(**{column: content.id}, reporter_id=member.id, reason=reason, details=details.strip())
     db.session.add(flag)
     db.session.flush()
     return flag
@@ -76,45 +79,33 @@ def set_post_hidden(post: Post, moderator: Member, hidden: bool) -> Post:
 
     Hidden content does not count publicly: the post leaves its thread's counters and its author's
     post_count and reputation (the reactions it received; an accepted answer is withdrawn), and
-    unhiding puts them back. The flip is one UPDATE that locks the row and returns the counts
-    (reactions racing with it wait, then see the new flag), so counters stay exact.
+    unhiding puts them back (threads.flip_post keeps the counts exact under concurrency).
     """
     ensure_moderator(moderator)
-    counts = db.session.execute(
-        sa.update(Post)
-        .where(Post.id == post.id, Post.hidden.is_not(hidden))
-        .values(hidden=hidden)
-        .returning(*(getattr(Post, f"{kind}_count") for kind in REACTION_KINDS)),
-        execution_options={"synchronize_session": False},
-    ).one_or_none()
-    db.session.refresh(post)
-    if counts is not None:
-        count_publicly(post, dict(zip(REACTION_KINDS, counts, strict=True)), -1 if hidden else +1)
+    state = flip_post(post, Post.hidden.is_not(hidden), hidden=hidden)
+    if state is not None:
+        count_publicly(post, reactions_of(state), -1 if hidden else +1)
     if hidden:
-        open_flags = db.session.scalars(
-            sa.select(PostFlag).where(PostFlag.post_id == post.id, PostFlag.status == "open")
-        )
-        resolve_flags(list(open_flags), moderator, "actioned")
+        action_open_flags(PostFlag.post_id == post.id, moderator)
     db.session.flush()
     return post
 
 
-def count_publicly(post: Post, reactions: dict[str, int], sign: int) -> None:
-    """Add (sign +1) or take out (-1) what a post contributes to public counters."""
-    thread = db.session.get(Thread, post.thread_id)
-    received = sum(reactions.values())
-    points = reaction_points(reactions)
-    if post.is_opener:
-        thread.hidden = sign < 0
-        bump_profile(post.author_id, thread_count=sign, reactions_received=sign * received, reputation=sign * points)
-        return
-    increment(
-        Thread, thread.id, reply_count=sign, reaction_count=sign * received, score=sign * (REPLY_SCORE + received)
-    )
-    bump_profile(post.author_id, post_count=sign, reactions_received=sign * received, reputation=sign * points)
-    refresh_last_activity(thread.id)
-    if sign < 0 and thread.accepted_post_id == post.id:
-        withdraw_accepted_answer(thread)
+def action_open_flags(subject, moderator: Member) -> None:
+    """Hiding content resolves the open flags on it: the moderators acted on them."""
+    open_flags = db.session.scalars(sa.select(PostFlag).where(subject, PostFlag.status == "open"))
+    resolve_flags(list(open_flags), moderator, "actioned")
+
+
+def set_recommendation_hidden(recommendation: Recommendation, moderator: Member, hidden: bool) -> Recommendation:
+    """A hidden recommendation leaves its product's list (but for moderators) and NPS; hiding
+    resolves its open flags."""
+    ensure_moderator(moderator)
+    recommendation.hidden = hidden
+    if hidden:
+        action_open_flags(PostFlag.recommendation_id == recommendation.id, moderator)
+    db.session.flush()
+    return recommendation
 
 
 def get_any_thread(thread_id: int) -> Thread:

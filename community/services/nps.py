@@ -2,7 +2,7 @@
 
 Promoters score 9-10, passives 7-8, detractors 0-6; NPS = %promoters - %detractors (2 decimals).
 A recommendation counts in the month its current score was given (updated_at); banned and erased
-members' scores do not count anywhere.
+members' scores, and recommendations moderators hid, do not count anywhere.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ COUNTS = (
 
 
 def counted(start: datetime | None, end: datetime | None) -> list:
-    conditions = [Member.banned_at.is_(None), Member.erased_at.is_(None)]
+    conditions = [Member.banned_at.is_(None), Member.erased_at.is_(None), Recommendation.hidden.is_(False)]
     if start is not None:
         conditions.append(Recommendation.updated_at >= start)
     if end is not None:

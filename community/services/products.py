@@ -7,7 +7,7 @@ from flask import current_app
 
 from community.models import Endorsement, Product, Recommendation
 from community.services.announcements import recommendation_saved
-from community.services.common import ensure_can_contribute, get_row, increment, record_activity
+from community.services.common import ensure_can_contribute, get_row, increment, is_moderator, record_activity
 from community.services.markdown import render_markdown
 from community.services.threads import share
 from core.accounts.models import Member
@@ -93,14 +93,17 @@ def recommend(product: Product, member: Member, *, score: int, body: str) -> Rec
     return db.session.scalars(sa.select(Recommendation).where(mine).execution_options(populate_existing=True)).one()
 
 
-def list_recommendations(product: Product, *, limit: int, cursor: str | None):
+def list_recommendations(product: Product, viewer: Member | None, *, limit: int, cursor: str | None):
     stmt = sa.select(Recommendation).where(Recommendation.product_id == product.id)
+    if not is_moderator(viewer):
+        stmt = stmt.where(Recommendation.hidden.is_(False))
     return paginate(stmt, [Recommendation.id], limit=limit, cursor=cursor)
 
 
-def get_recommendation(recommendation_id: int) -> Recommendation:
+def get_recommendation(recommendation_id: int, viewer: Member | None = None) -> Recommendation:
+    """The recommendation, if the viewer may see it: a hidden one only to moderators."""
     recommendation = get_row(Recommendation, recommendation_id)
-    if recommendation is None:
+    if recommendation is None or (recommendation.hidden and not is_moderator(viewer)):
         raise NotFound("No such recommendation.")
     return recommendation
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import current_app
 
-from community.models import Category, ContentShare, Post, Thread, ThreadTag
+from community.models import REACTION_KINDS, Category, ContentShare, Post, Thread, ThreadTag
+from community.services.announcements import post_created
 from community.services.common import (
     bump_profile,
     ensure_author_or_moderator,
@@ -17,7 +19,7 @@ from community.services.common import (
 )
 from community.services.markdown import render_markdown
 from community.services.notices import notify_edited_post, notify_new_post
-from community.services.reactions import withdraw_accepted_answer
+from community.services.reactions import reaction_points, withdraw_accepted_answer
 from core.accounts.models import Member
 from core.database import upsert_statement
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -89,13 +91,22 @@ def visible_threads(viewer: Member | None) -> sa.Select:
 
 
 def list_threads(
-    viewer, *, sort: str, limit: int, cursor: str | None, category: int | None = None, tag: str | None = None
+    viewer,
+    *,
+    sort: str,
+    limit: int,
+    cursor: str | None,
+    category: int | None = None,
+    tag: str | None = None,
+    solved: bool | None = None,
 ):
     stmt = visible_threads(viewer)
     if category is not None:
         stmt = stmt.where(Thread.category_id == category)
     if tag:
         stmt = stmt.where(Thread.tag_rows.any(ThreadTag.tag == tag.strip().lower()))
+    if solved is not None:
+        stmt = stmt.where(Thread.accepted_post_id.is_not(None) if solved else Thread.accepted_post_id.is_(None))
     return paginate(stmt, THREAD_ORDERS[sort](), limit=limit, cursor=cursor)
 
 
@@ -171,6 +182,10 @@ def create_post(thread: Thread, author: Member, *, body: str, reply_to_id: int |
     record_activity(author.id, POST_CREATED, "post", post.id, thread_id=thread.id)
     notify_new_post(post, thread)
     db.session.flush()
+    post_created.send(
+        current_app._get_current_object(),
+        post_id=post.id, thread_id=thread.id, author_id=author.id, created_at=post.created_at,
+    )  # fmt: skip
     return post
 
 
@@ -182,18 +197,52 @@ def update_post(post: Post, actor: Member, body: str) -> Post:
 
 
 def delete_post(post: Post, actor: Member) -> None:
+    """A deleted reply leaves every public counter as hiding it does (its thread's, and its author's
+    post_count, reactions received and reputation); a hidden reply has left them already."""
     ensure_author_or_moderator(post.author_id, actor)
     if post.is_opener:
         raise ValidationFailed("Delete the thread to remove its opening post.", field="post_id")
-    post.deleted_at = utcnow()
-    if not post.hidden:  # a hidden reply left the counters when it was hidden
-        increment(Thread, post.thread_id, reply_count=-1, score=-REPLY_SCORE)
-    thread = db.session.get(Thread, post.thread_id)
-    if thread.accepted_post_id == post.id:  # a deleted reply is no longer the answer, nor worth its points
-        withdraw_accepted_answer(thread)
+    state = flip_post(post, Post.deleted_at.is_(None), deleted_at=utcnow())
+    if state is not None and not state.hidden:
+        count_publicly(post, reactions_of(state), -1)
     db.session.flush()
     if post.like_count or post.helpful_count or post.insightful_count:
-        enqueue_after_commit(RECONCILE_COUNTERS_TASK, post.thread_id)
+        enqueue_after_commit(RECONCILE_COUNTERS_TASK, post.thread_id)  # recount from the rows, in case of drift
+
+
+def flip_post(post: Post, condition, **values):
+    """One UPDATE of the post while `condition` holds, returning its hidden flag and reaction counts
+    (None if it no longer held). It locks the row: a reaction racing with it waits, then sees the
+    new state, so what the caller adds to or takes from counters is exact."""
+    counts = [getattr(Post, f"{kind}_count") for kind in REACTION_KINDS]
+    state = db.session.execute(
+        sa.update(Post).where(Post.id == post.id, condition).values(**values).returning(Post.hidden, *counts),
+        execution_options={"synchronize_session": False},
+    ).one_or_none()
+    db.session.refresh(post)
+    return state
+
+
+def reactions_of(state) -> dict[str, int]:
+    return dict(zip(REACTION_KINDS, state[1:], strict=True))
+
+
+def count_publicly(post: Post, reactions: dict[str, int], sign: int) -> None:
+    """Add (sign +1) or take out (-1) what a post contributes to public counters."""
+    thread = db.session.get(Thread, post.thread_id)
+    received = sum(reactions.values())
+    points = reaction_points(reactions)
+    if post.is_opener:
+        thread.hidden = sign < 0
+        bump_profile(post.author_id, thread_count=sign, reactions_received=sign * received, reputation=sign * points)
+        return
+    increment(
+        Thread, thread.id, reply_count=sign, reaction_count=sign * received, score=sign * (REPLY_SCORE + received)
+    )
+    bump_profile(post.author_id, post_count=sign, reactions_received=sign * received, reputation=sign * points)
+    refresh_last_activity(thread.id)
+    if sign < 0 and thread.accepted_post_id == post.id:
+        withdraw_accepted_answer(thread)
 
 
 def reconcile_thread_counters(thread_id: int) -> None:

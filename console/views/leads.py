@@ -9,20 +9,23 @@ from console.charts import bars
 from console.common import checked, humanize, load, render
 from console.pages import LEAD_READERS, SELLERS, console_member, may_open
 from core.accounts import services as accounts
-from core.errors import NotFound
+from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
 from core.schemas import PageArgsSchema
-from leads.models import LEAD_STAGES
+from leads.models import LEAD_STAGES, STAGE_MOVES
 from leads.schemas.leads import LeadListArgsSchema, LeadUpdateSchema
-from leads.services import ranking, sales
+from leads.services import ranking, sales, stages
 
 list_schema = LeadListArgsSchema()
 accounts_schema = PageArgsSchema()
 update_schema = LeadUpdateSchema()
-# The list's filters as the API names them; a filter the API gains (e.g. overdue) is one entry
-# here and one control in leads.html.
-FILTERS = ("stage", "owner", "organization", "min_score", "q", "sort")
+# The list's filters as the API names them; a filter the API gains is one entry here and one
+# control in leads.html.
+FILTERS = ("stage", "owner", "organization", "min_score", "q", "overdue", "sort")
+# What a stage move may carry besides the stage (a reason, a won deal), as the API names it.
+MOVE_FIELDS = ("status", "lost_reason", "disqualified_reason", "amount", "currency")
 SELLER_CHOICES = 100
+HISTORY_SHOWN = 50
 
 
 @pages.page("/leads", roles=LEAD_READERS, title="Leads", section="Sales")
@@ -59,6 +62,7 @@ def show_lead(lead_id):
 
 def render_lead(lead_id: int, status: int = 200, errors: dict | None = None):
     lead = sales.lead_detail(lead_id)
+    history = stages.list_history(lead, limit=HISTORY_SHOWN, cursor=None)[0]
     contributions = [
         ("Profile fit" if c["activity_type"] == "fit" else humanize(c["activity_type"]), c["points"], f"×{c['count']}")
         for c in lead.contributions
@@ -68,18 +72,13 @@ def render_lead(lead_id: int, status: int = 200, errors: dict | None = None):
         status,
         lead=lead,
         score_bars=bars(contributions),
-        note_authors=note_authors(lead.notes),
-        stages=next_stages(lead.stage),
+        stages=STAGE_MOVES.get(lead.stage, ()),
+        history=history,
+        note_authors=note_authors(lead.notes, history),
         may_act=may_work_on(lead),
         is_seller=may_open(console_member(), SELLERS),
         errors=errors or {},
     )
-
-
-def next_stages(current: str) -> list[str]:
-    """The other stages, those after the current one first (the usual move is forward)."""
-    at = LEAD_STAGES.index(current) if current in LEAD_STAGES else -1
-    return [*LEAD_STAGES[at + 1 :], *(stage for stage in LEAD_STAGES[: max(at, 0)])]
 
 
 def may_work_on(lead) -> bool:
@@ -87,9 +86,11 @@ def may_work_on(lead) -> bool:
     return may_open(member, SELLERS) and (lead.owner_id in (None, member.id) or may_open(member, ("admin",)))
 
 
-def note_authors(notes) -> dict[int, str]:
+def note_authors(notes, moves=()) -> dict[int, str]:
+    """Names of who wrote the notes and made the moves."""
     names = {}
-    for author_id in {note.author_id for note in notes if note.author_id is not None}:
+    ids = {note.author_id for note in notes} | {move.by_id for move in moves}
+    for author_id in ids - {None}:
         try:
             names[author_id] = accounts.get_member(author_id).display_name
         except NotFound:
@@ -108,23 +109,28 @@ def claim_lead(lead_id):
 
 @pages.action("/leads/<int:lead_id>/stage", roles=SELLERS)
 def move_lead(lead_id):
-    """Move the lead to another stage."""
-    return update_lead(lead_id, "status", "Moved to {}.")
+    """Move the lead to another stage, with the reason or deal the move needs."""
+    return update_lead(lead_id, MOVE_FIELDS, "Moved to {}.")
 
 
 @pages.action("/leads/<int:lead_id>/notes", roles=SELLERS)
 def add_note(lead_id):
     """Add a note to the lead."""
-    return update_lead(lead_id, "note", "Note added.")
+    return update_lead(lead_id, ("note",), "Note added.")
 
 
-def update_lead(lead_id: int, field: str, done: str):
-    changes, errors = load(update_schema, {field: request.form.get(field, "")})
-    if errors or not changes:
-        return render_lead(lead_id, 422, errors or {field: ["Missing data for required field."]})
-    sales.update_lead(sales.get_lead(lead_id), changes, console_member())
+def update_lead(lead_id: int, fields: tuple[str, ...], done: str):
+    """The API's checks, answered on the lead's page: a refused move or a missing reason shows there."""
+    changes, errors = load(update_schema, {field: request.form.get(field, "") for field in fields})
+    if errors or not changes or fields[0] not in changes:
+        return render_lead(lead_id, 422, errors or {fields[0]: ["Missing data for required field."]})
+    try:
+        sales.update_lead(sales.get_lead(lead_id), changes, console_member())
+    except (ValidationFailed, Conflict) as error:
+        db.session.rollback()
+        return render_lead(lead_id, error.code, error.errors or {"form": [error.message]})
     db.session.commit()
-    flash(done.format(str(changes[field]).upper()), "success")
+    flash(done.format(str(changes[fields[0]]).upper()), "success")
     return redirect(url_for("console.show_lead", lead_id=lead_id), 303)
 
 

@@ -25,6 +25,7 @@ MEASURES = {
     "signups": "Credited signups",
     "leads": "Credited leads",
     "customers": "Credited customers",
+    "revenue": "Credited revenue",
     "clicks": "Clicks",
 }
 

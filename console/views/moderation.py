@@ -1,4 +1,4 @@
-"""The moderation queue: flagged posts, and hiding them, dismissing flags, banning authors."""
+"""The moderation queue: flagged posts and recommendations, and hiding them, dismissing flags, banning authors."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from flask import flash, redirect, request, url_for
 
 from community.models import FLAG_STATUSES
 from community.schemas.moderation import PostFlagListArgsSchema
-from community.services import moderation
+from community.services import moderation, products
 from console.blueprint import pages
 from console.common import checked, load, render
 from console.pages import MODERATION, console_member
@@ -44,6 +44,15 @@ def hide_post(post_id):
     moderation.set_post_hidden(moderation.get_any_post(post_id), console_member(), True)
     db.session.commit()
     return back_to_queue("Post hidden; its flags are closed.")
+
+
+@pages.action("/moderation/recommendations/<int:recommendation_id>/hide", roles=MODERATION)
+def hide_recommendation(recommendation_id):
+    """Hide the recommendation from everyone but moderators and from NPS; its open flags are resolved."""
+    recommendation = products.get_recommendation(recommendation_id, console_member())
+    moderation.set_recommendation_hidden(recommendation, console_member(), True)
+    db.session.commit()
+    return back_to_queue("Recommendation hidden; its flags are closed.")
 
 
 @pages.action("/moderation/flags/<int:flag_id>/dismiss", roles=MODERATION)

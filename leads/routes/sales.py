@@ -17,8 +17,9 @@ from leads.schemas.leads import (
     LeadPageSchema,
     LeadSchema,
     LeadUpdateSchema,
+    StageChangeSchema,
 )
-from leads.services import export, ranking, sales
+from leads.services import export, ranking, sales, stages
 
 READERS = ("sales", "marketer", "admin")
 SELLERS = ("sales", "admin")
@@ -76,7 +77,16 @@ def claim_lead(lead_id):
 @blp.arguments(LeadUpdateSchema)
 @blp.response(200, LeadDetailSchema)
 def update_lead(changes, lead_id):
-    """Move a lead's stage, hand it to another seller, add a note"""
+    """Move a lead's stage (checked; 409 naming from and to), hand it to another seller, add a note"""
     sales.update_lead(sales.get_lead(lead_id), changes, current_user)
     db.session.commit()
     return sales.lead_detail(lead_id)
+
+
+@blp.route("/leads/<int:lead_id>/history", methods=["GET"])
+@blp.login_required(*READERS)
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, page_schema(StageChangeSchema))
+def list_lead_history(args, lead_id):
+    """Every stage move of a lead, oldest first: from, to, by (null: automatic), at, reason"""
+    return page(*stages.list_history(sales.get_lead(lead_id), **args))

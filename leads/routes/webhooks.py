@@ -1,4 +1,4 @@
-"""Webhook subscriptions, their delivery log and replay (admins)."""
+"""Webhook subscriptions, their delivery log and replay (marketers and admins)."""
 
 from __future__ import annotations
 
@@ -11,20 +11,22 @@ from leads.routes.common import blp
 from leads.schemas.webhooks import DeliverySchema, NewWebhookSchema, WebhookCreateSchema, WebhookSchema
 from leads.services import webhooks
 
+WEBHOOK_MANAGERS = ("marketer", "admin")
+
 
 @blp.route("/webhooks", methods=["POST"])
-@blp.login_required("admin")
+@blp.login_required(*WEBHOOK_MANAGERS)
 @blp.arguments(WebhookCreateSchema)
 @blp.response(201, NewWebhookSchema)
 def create_webhook(data):
-    """Subscribe a URL to lead events; the signing secret is shown only in this response"""
+    """Subscribe a URL to events; the signing secret is shown only in this response"""
     webhook = webhooks.create_webhook(data["url"], data["events"], current_user.id)
     db.session.commit()
     return webhook
 
 
 @blp.route("/webhooks", methods=["GET"])
-@blp.login_required("admin")
+@blp.login_required(*WEBHOOK_MANAGERS)
 @blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, page_schema(WebhookSchema))
 def list_webhooks(args):
@@ -33,7 +35,7 @@ def list_webhooks(args):
 
 
 @blp.route("/webhooks/<int:webhook_id>", methods=["DELETE"])
-@blp.login_required("admin")
+@blp.login_required(*WEBHOOK_MANAGERS)
 @blp.response(204)
 def delete_webhook(webhook_id):
     """Stop sending to a webhook"""
@@ -42,7 +44,7 @@ def delete_webhook(webhook_id):
 
 
 @blp.route("/webhooks/<int:webhook_id>/deliveries", methods=["GET"])
-@blp.login_required("admin")
+@blp.login_required(*WEBHOOK_MANAGERS)
 @blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, page_schema(DeliverySchema))
 def list_deliveries(args, webhook_id):
@@ -51,7 +53,7 @@ def list_deliveries(args, webhook_id):
 
 
 @blp.route("/webhooks/<int:webhook_id>/deliveries/<int:delivery_id>/replay", methods=["POST"])
-@blp.login_required("admin")
+@blp.login_required(*WEBHOOK_MANAGERS)
 @blp.response(202, DeliverySchema)
 def replay_delivery(webhook_id, delivery_id):
     """Send a delivery again"""

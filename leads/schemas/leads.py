@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import pycountry
 from marshmallow import ValidationError, fields, validate
 
 from core.pagination import page_schema
 from core.schemas import BaseSchema, PageArgsSchema
-from leads.models import LEAD_STAGES
+from leads.models import ASSIGNMENT_MODES, LEAD_STAGES, MAX_AMOUNT
 
 
 class LeadFilterSchema(BaseSchema):
@@ -21,6 +22,9 @@ class LeadFilterSchema(BaseSchema):
     product = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
     q = fields.String(validate=validate.Length(min=1, max=100))
     sort = fields.String(load_default="score", validate=validate.OneOf(("score", "recent")))
+    overdue = fields.Boolean(
+        metadata={"description": "true: MQLs nobody claimed within claim_within_hours; false: the others"}
+    )
 
 
 class LeadListArgsSchema(LeadFilterSchema, PageArgsSchema):
@@ -49,6 +53,9 @@ class LeadSchema(BaseSchema):
     created_at = fields.DateTime(dump_only=True)
     claimed_at = fields.DateTime(dump_only=True, allow_none=True)
     last_activity_at = fields.DateTime(dump_only=True, allow_none=True)
+    qualified_at = fields.DateTime(dump_only=True, allow_none=True)
+    amount = fields.Decimal(dump_only=True, allow_none=True, as_string=True)
+    currency = fields.String(dump_only=True, allow_none=True)
 
 
 def moment(value):
@@ -130,10 +137,53 @@ def not_blank(value: str) -> None:
         raise ValidationError("A note needs some text.")
 
 
+def iso_4217(value: str) -> None:
+    if not (value.isascii() and value.isupper()) or pycountry.currencies.get(alpha_3=value) is None:
+        raise ValidationError("Not an ISO 4217 currency code (three capital letters, e.g. EUR).")
+
+
+def positive_amount(value) -> None:
+    """(A function, not validate.Range: the OpenAPI document would carry the bounds as Decimal strings.)"""
+    if not 0 < value <= MAX_AMOUNT:
+        raise ValidationError(f"Must be more than 0 and at most {MAX_AMOUNT}.")
+
+
+def some_text(value: str) -> None:
+    if not value.strip():
+        raise ValidationError("Say why, in a few words.")
+
+
+REASON = fields.String(validate=[validate.Length(min=1, max=500), some_text])
+
+
 class LeadUpdateSchema(BaseSchema):
-    status = fields.String(validate=validate.OneOf(LEAD_STAGES))
+    status = fields.String(
+        validate=validate.OneOf(LEAD_STAGES),
+        metadata={"description": "mql → sal → sql → won | lost, any open stage → disqualified; else 409"},
+    )
     owner_id = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=2**31 - 1))
     note = fields.String(validate=[validate.Length(min=1, max=5000), not_blank])
+    lost_reason = fields.String(validate=REASON.validators, metadata={"description": "Required with status lost"})
+    disqualified_reason = fields.String(
+        validate=REASON.validators, metadata={"description": "Required with status disqualified"}
+    )
+    amount = fields.Decimal(
+        places=2,
+        as_string=True,
+        validate=positive_amount,
+        metadata={"description": "The won deal's amount (positive, at most two decimals); required with won"},
+    )
+    currency = fields.String(
+        validate=[validate.Length(equal=3), iso_4217], metadata={"description": "ISO 4217 code; required with won"}
+    )
+
+
+class StageChangeSchema(BaseSchema):
+    from_stage = fields.String(data_key="from", allow_none=True, metadata={"description": "null: the lead was created"})
+    to_stage = fields.String(data_key="to")
+    by = fields.Integer(attribute="by_id", allow_none=True, metadata={"description": "null: an automatic move"})
+    at = fields.DateTime()
+    reason = fields.String(allow_none=True)
 
 
 class AccountSchema(BaseSchema):
@@ -141,3 +191,26 @@ class AccountSchema(BaseSchema):
     score = fields.Float()
     members = fields.Integer()
     leads = fields.Integer()
+
+
+class AssignmentSchema(BaseSchema):
+    """How new MQLs get an owner, and how long they may wait to be claimed (PUT replaces it whole)."""
+
+    mode = fields.String(required=True, validate=validate.OneOf(ASSIGNMENT_MODES))
+    seller_ids = fields.List(
+        fields.Integer(validate=validate.Range(min=1, max=2**31 - 1)),
+        load_default=list,
+        validate=validate.Length(max=200),
+        metadata={"description": "Sellers (sales or admin role) in round-robin order"},
+    )
+    same_owner_per_organization = fields.Boolean(
+        load_default=False, metadata={"description": "A new MQL goes to the seller who owns its organisation's leads"}
+    )
+    claim_within_hours = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=1, max=24 * 365),
+        metadata={"description": "An unclaimed MQL older than this is overdue (null: no SLA)"},
+    )
+    updated_at = fields.DateTime(dump_only=True, allow_none=True)
+    updated_by_id = fields.Integer(dump_only=True, allow_none=True)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from core.accounts.models import Member
 from core.extensions import db
-from leads.models import Activity, Identity, Lead, LeadNote, MemberScore, WebhookDelivery
+from leads.models import Activity, Identity, Lead, LeadNote, LeadStageChange, MemberScore, WebhookDelivery
 
 
 def anonymise_member(member_id: int, email: str | None = None) -> None:
@@ -20,6 +20,9 @@ def anonymise_member(member_id: int, email: str | None = None) -> None:
     db.session.execute(sa.update(MemberScore).where(MemberScore.member_id == member_id).values(organization=None))
     lead_ids = sa.select(Lead.id).where(Lead.member_id == member_id)
     db.session.execute(sa.update(LeadNote).where(LeadNote.lead_id.in_(lead_ids)).values(body="[erased]"))
+    # Why a seller lost or disqualified someone is written about them, like a note.
+    moves = sa.update(LeadStageChange).where(LeadStageChange.lead_id.in_(lead_ids), LeadStageChange.reason.is_not(None))
+    db.session.execute(moves.values(reason=ERASED))
     anonymise_deliveries(member_id)
     if email:
         scrub_email_from_activities(email)
@@ -58,8 +61,18 @@ def anonymise_deliveries(member_id: int) -> None:
     about = WebhookDelivery.payload["data"]["member_id"].as_integer() == member_id
     for delivery in db.session.scalars(sa.select(WebhookDelivery).where(about)):
         data = delivery.payload.get("data") or {}
-        delivery.payload = {**delivery.payload, "data": {**data, **{k: erased[k] for k in ERASED_PAYLOAD_FIELDS}}}
+        replaced = {k: erased[k] for k in ERASED_PAYLOAD_FIELDS if k in data}  # post.created carries no email
+        delivery.payload = {**delivery.payload, "data": {**data, **replaced}}
     db.session.flush()
+
+
+def stage_history(lead: Lead | None) -> list[dict]:
+    if lead is None:
+        return []
+    moves = db.session.scalars(
+        sa.select(LeadStageChange).where(LeadStageChange.lead_id == lead.id).order_by(LeadStageChange.id)
+    )
+    return [{"from": m.from_stage, "to": m.to_stage, "at": m.at.isoformat(), "reason": m.reason} for m in moves]
 
 
 def export_member(member: Member) -> dict:
@@ -88,4 +101,5 @@ def export_member(member: Member) -> dict:
         "organization": score.organization if score else None,
         "company_size": score.company_size if score else None,
         "notes": [{"body": n.body, "created_at": n.created_at.isoformat()} for n in (lead.notes if lead else [])],
+        "stage_history": stage_history(lead),
     }

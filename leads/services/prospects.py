@@ -18,9 +18,10 @@ from core.accounts import services as accounts
 from core.accounts.models import Member
 from core.accounts.prospects import is_suppressed, is_unclaimed_prospect, waiting_prospect
 from core.extensions import db
-from leads.models import Activity, DailyCount, Identity, Lead, LeadNote, MemberScore
+from leads.models import RECYCLABLE_STAGES, Activity, DailyCount, Identity, Lead, LeadNote, MemberScore
+from leads.services import stages
+from leads.services.qualification import set_member_stages
 from leads.services.scoring import ensure_score_row, score_stored_activities
-from leads.services.stages import set_member_stages
 
 
 def member_for_email(email: str) -> Member | None:
@@ -63,6 +64,8 @@ def merge_prospect(prospect_id: int, member_id: int) -> None:
     if has_lead:
         ensure_score_row(db.session.get(Member, member_id))
         set_member_stages([member_id], "lead")
+        lead = db.session.scalar(sa.select(Lead).where(Lead.member_id == member_id))
+        stages.mark_recyclable(member_id, lead.closed_at if lead.stage in RECYCLABLE_STAGES else None)
 
 
 def move_lead(prospect_id: int, member_id: int) -> bool:

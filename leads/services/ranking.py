@@ -22,6 +22,7 @@ from core.extensions import db
 from core.models import utcnow
 from core.pagination import decode_cursor, encode_cursor
 from leads.models import Activity, Lead, MemberScore
+from leads.services import assignment
 from leads.services.common import SECONDS_PER_DAY, days_since_unix
 from leads.services.rules import current_rules, decay_factor
 
@@ -31,6 +32,9 @@ MAX_FIT_LEVELS = 64  # beyond this many distinct fit values, one sorted query is
 
 
 def with_filters(stmt: sa.Select, filters: dict) -> sa.Select:
+    if filters.get("overdue") is not None:
+        overdue = assignment.overdue_condition()
+        stmt = stmt.where(overdue if filters["overdue"] else sa.not_(overdue))
     if filters.get("stage"):
         stmt = stmt.where(Lead.stage == filters["stage"])
     if filters.get("owner") is not None:

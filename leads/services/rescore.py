@@ -17,8 +17,8 @@ from core.tasks import enqueue_after_commit
 from leads.models import Activity, MemberScore, ScoringJob
 from leads.services.common import days_since_unix
 from leads.services.points import scored_activities
+from leads.services.qualification import Standing, advance_stages
 from leads.services.rules import current_rules, decay_factor, fit_expression, needs_rescore
-from leads.services.stages import Standing, advance_stages
 
 logger = logging.getLogger(__name__)
 CHUNK_MEMBERS = 5000

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app
 
 from community.services import products
 from core.accounts.models import Member
@@ -12,12 +11,13 @@ from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import utcnow
 from leads.models import Activity, Lead, LeadNote
-from leads.services.announcements import lead_status_changed
+from leads.services import stages
 from leads.services.points import scored_activities
 from leads.services.rules import current_rules, decay_factor, matched_rules
 from referrals.services import conversions
 
 RECENT_ACTIVITIES = 10
+STAGE_DETAILS = {"lost_reason", "disqualified_reason", "amount", "currency"}
 
 
 class LeadAlreadyClaimed(Conflict):
@@ -102,17 +102,6 @@ def may_work_on(lead: Lead, actor: Member) -> None:
         raise Forbidden("This lead belongs to another seller.")
 
 
-def change_stage(lead: Lead, stage: str) -> None:
-    if stage == lead.stage:
-        return
-    previous, lead.stage = lead.stage, stage
-    lead.updated_at = utcnow()
-    db.session.flush()
-    if stage == "won":
-        conversions.record_conversion(lead.member_id, "customer", lead.updated_at)
-    lead_status_changed.send(current_app._get_current_object(), lead=lead, previous=previous)
-
-
 def claim_lead(lead: Lead, actor: Member) -> Lead:
     """Take the lead: you own it, and a fresh MQL becomes SAL. One conditional UPDATE, so of two
     sellers claiming at once exactly one wins (the other's UPDATE finds the owner set: 409)."""
@@ -127,18 +116,22 @@ def claim_lead(lead: Lead, actor: Member) -> Lead:
         raise LeadAlreadyClaimed("Someone else has already claimed this lead.")
     db.session.refresh(lead, ["owner_id", "claimed_at", "stage", "owner"])
     if lead.stage == "mql":
-        change_stage(lead, "sal")
+        stages.set_stage(lead, "sal", actor.id)
     db.session.flush()
     return lead
 
 
 def update_lead(lead: Lead, changes: dict, actor: Member) -> Lead:
+    """Hand over, move (checked, recorded in the history) and note, all or nothing."""
     may_work_on(lead, actor)
     if "owner_id" in changes:
         lead.owner_id = changes["owner_id"] and seller(changes["owner_id"]).id
         lead.claimed_at = utcnow() if lead.owner_id else None
-    if changes.get("status"):
-        change_stage(lead, changes["status"])
+    if changes.get("status") and changes["status"] != lead.stage:
+        stages.move_stage(lead, changes["status"], actor.id, changes)
+    elif set(changes) & STAGE_DETAILS:
+        field = sorted(set(changes) & STAGE_DETAILS)[0]
+        raise ValidationFailed(f"{field} goes with a status change.", field=field)
     if changes.get("note"):
         lead.notes.append(LeadNote(author_id=actor.id, body=changes["note"].strip()))
     db.session.flush()

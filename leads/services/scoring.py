@@ -17,8 +17,8 @@ from core.extensions import db
 from core.models import UTCDateTime, utcnow
 from leads.models import Activity, DailyCount, MemberScore
 from leads.services.common import days_since_unix, insert_ignoring_conflicts
+from leads.services.qualification import Standing, advance_stages
 from leads.services.rules import FREE_MAIL_DOMAINS, current_rules, decay_factor, fit_expression
-from leads.services.stages import Standing, advance_stages
 
 MEMBER_FACTS = sa.select(Member.id, Member.member_type, Member.email_normalized, Member.company)
 
@@ -36,10 +36,12 @@ class NewActivity:
 @dataclass
 class Increment:
     """What a member's activities add to their sum: the total, and the highest running total on the
-    way (a stage is reached if any activity, scored on its own, would have reached it)."""
+    way (a stage is reached if any activity, scored on its own, would have reached it), and the
+    highest a positive activity left it (only a rise recycles a closed lead)."""
 
     total: float = 0.0
     peak: float = float("-inf")
+    risen: float = float("-inf")
     latest: datetime | None = None
 
 
@@ -193,17 +195,29 @@ def score_activities(activities: list[NewActivity], facts: dict[int, sa.Row]) ->
         step = increments.setdefault(activity.member_id, Increment())
         step.total += points * 2.0 ** ((activity.days - rules.epoch_days) / config["half_life_days"])
         step.peak = max(step.peak, step.total)
+        if points > 0:
+            step.risen = max(step.risen, step.total)
         step.latest = max(step.latest or activity.occurred_at, activity.occurred_at)
     factor = decay_factor(rules)
     standings = []
-    for member_id, engagement_sum, fit, stage in add_to_sums(increments, config["fit_rules"]):
+    for member_id, engagement_sum, fit, stage, recyclable_since in add_to_sums(increments, config["fit_rules"]):
         step = increments[member_id]
-        peak = (engagement_sum - step.total + step.peak) * factor + fit
-        standings.append(Standing(member_id, facts[member_id].member_type, peak, stage))
+        before = engagement_sum - step.total
+        peak = (before + step.peak) * factor + fit
+        risen_to = (before + step.risen) * factor + fit if step.risen > float("-inf") else None
+        member_type = facts[member_id].member_type
+        standings.append(Standing(member_id, member_type, peak, stage, risen_to, recyclable_since))
     advance_stages(standings, rules)
 
 
-SUM_STATE = (MemberScore.member_id, MemberScore.engagement_sum, MemberScore.fit, MemberScore.stage)
+# recyclable_since comes back with the sum, so only closed leads cost a look for recycling.
+SUM_STATE = (
+    MemberScore.member_id,
+    MemberScore.engagement_sum,
+    MemberScore.fit,
+    MemberScore.stage,
+    MemberScore.recyclable_since,
+)
 
 
 def add_to_sums(increments: dict[int, Increment], fit_rules: list[dict]) -> list[sa.Row]:

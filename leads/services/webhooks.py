@@ -9,12 +9,14 @@ import time
 import uuid
 from base64 import b64encode
 from dataclasses import dataclass
+from datetime import datetime
 
 import requests
 import sqlalchemy as sa
 from flask import current_app
 from standardwebhooks import Webhook as Signer
 
+from core.accounts.models import Member
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 from core.models import utcnow
@@ -99,8 +101,33 @@ def lead_payload(lead: Lead) -> dict:
 
 
 def publish_lead_event(event_type: str, lead: Lead, **extra) -> list[WebhookDelivery]:
-    """A lead event (lead.qualified, lead.status_changed) to the webhooks subscribed to it."""
+    """A lead event (lead.qualified, lead.status_changed, lead.requalified, lead.assigned,
+    lead.sla_breached) to the webhooks subscribed to it."""
     return publish(event_type, {**lead_payload(lead), **extra})
+
+
+def publish_member_created(member: Member) -> list[WebhookDelivery]:
+    data = {
+        "member_id": member.id,
+        "email": member.email,
+        "display_name": member.display_name,
+        "member_type": member.member_type,
+        "created_at": member.created_at.isoformat(),
+    }
+    return publish("member.created", data)
+
+
+def publish_post_created(post_id: int, thread_id: int, author_id: int, created_at: datetime) -> list[WebhookDelivery]:
+    """`member_id` is the author's, so erasing them rewrites their name in the logged delivery."""
+    author = db.session.get(Member, author_id)
+    data = {
+        "post_id": post_id,
+        "thread_id": thread_id,
+        "member_id": author_id,
+        "display_name": author.display_name if author else None,
+        "created_at": created_at.isoformat(),
+    }
+    return publish("post.created", data)
 
 
 def replay_delivery(webhook: Webhook, delivery_id: int) -> WebhookDelivery:

@@ -54,6 +54,7 @@ class AttributionItemSchema(BaseSchema):
     signups = fields.Float(metadata={"description": "Credited signups (fractional under multi-touch models)"})
     leads = fields.Float()
     customers = fields.Float()
+    revenue = fields.Float(metadata={"description": "Won deals' amounts credited like customers, in `currency`"})
     conversion_rate = fields.Float(metadata={"description": "Credited signups per unique visitor"})
 
 
@@ -76,6 +77,9 @@ class AttributionSchema(RangeSchema):
     model = fields.String()
     group_by = fields.String()
     window_days = fields.Integer()
+    currency = fields.String(
+        allow_none=True, metadata={"description": "ISO 4217 code of all revenue (one currency); null before any"}
+    )
     items = DumpedList(fields.Nested(AttributionItemSchema))
 
 
@@ -95,6 +99,7 @@ class LeaderboardItemSchema(BaseSchema):
     signups = fields.Float()
     leads = fields.Float()
     customers = fields.Float()
+    revenue = fields.Float()
 
 
 class LeaderboardSchema(RangeSchema):

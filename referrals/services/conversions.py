@@ -184,18 +184,34 @@ def signup_conversion(member_id: int) -> Conversion | None:
     )
 
 
-def record_conversion(member_id: int, kind: str, occurred_at: datetime) -> None:
+def record_conversion(
+    member_id: int,
+    kind: str,
+    occurred_at: datetime,
+    *,
+    revenue_minor: int | None = None,
+    currency: str | None = None,
+) -> None:
     """A referred member became engaged, a lead or a customer. Idempotent per (member, kind)."""
-    record_conversions([member_id], kind, occurred_at)
+    record_conversions([member_id], kind, occurred_at, revenue_minor=revenue_minor, currency=currency)
 
 
-def record_conversions(member_ids: list[int], kind: str, occurred_at: datetime) -> None:
+def record_conversions(
+    member_ids: list[int],
+    kind: str,
+    occurred_at: datetime,
+    *,
+    revenue_minor: int | None = None,
+    currency: str | None = None,
+) -> None:
     """Referred members became engaged, leads or customers: a handful of statements for any number.
     Idempotent per (member, kind); members who were not referred are ignored.
 
     Lead and customer conversions get the signup's touches and credit (time decay depends only on
     the gaps between touches, so the shares are the same at any later conversion time), and that
-    credit joins the rollups in the same transaction.
+    credit joins the rollups in the same transaction. A customer's deal (in minor units of
+    `currency`, given by whoever won it: one member per call in practice) is credited with the
+    same shares.
     """
     if kind not in LATER_KINDS:
         raise ValidationFailed(f"kind must be one of {', '.join(LATER_KINDS)}.", field="kind")
@@ -203,6 +219,7 @@ def record_conversions(member_ids: list[int], kind: str, occurred_at: datetime) 
     signups = {conversion.member_id: conversion for conversion in db.session.scalars(stmt)} if member_ids else {}
     if not signups:
         return
+    deal = kind == "customer" and revenue_minor is not None
     rows = [
         {
             "member_id": member_id,
@@ -213,6 +230,8 @@ def record_conversions(member_ids: list[int], kind: str, occurred_at: datetime) 
             "visitor_id": signup.visitor_id,
             "flagged": signup.flagged,
             "flag_reasons": signup.flag_reasons,
+            "revenue_minor": revenue_minor if deal else None,
+            "currency": currency if deal else None,
         }
         for member_id, signup in sorted(signups.items())
     ]

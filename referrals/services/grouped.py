@@ -16,7 +16,14 @@ import sqlalchemy as sa
 
 from core.extensions import db
 from referrals.models import NO_DAY, Click, ClickRollup, Conversion, Credit, CreditRollup, Touch
-from referrals.services.rollups import CREDITED, days_between, dimension_key, key_value
+from referrals.services.rollups import (
+    CREDIT_MEASURES,
+    CREDITED,
+    credited_measures,
+    days_between,
+    dimension_key,
+    key_value,
+)
 
 ONE_DAY = timedelta(days=1)
 
@@ -176,12 +183,13 @@ def raw_visitors(dimension: str, span: Span) -> sa.Select:
 def credit_sums(
     dimension: str, model: str, window_days: int, start: datetime, end: datetime, include_flagged: bool
 ) -> dict:
-    """{key: [signups, leads, customers]} of stored credit (millionths) of conversions in [start, end)."""
+    """{key: [signups, leads, customers, revenue]} of stored credit (millionths; revenue in millionths of
+    a minor unit) of conversions in [start, end)."""
     span = split(start, end, conversions_exist)
-    sums: dict = defaultdict(lambda: [0, 0, 0])
+    sums: dict = defaultdict(lambda: [0] * len(CREDIT_MEASURES))
     if span.days:
         rows = read(rolled_up_credit(dimension, model, window_days, span.days, include_flagged))
-        sums.update((key if has_key else None, [int(s), int(le), int(c)]) for key, has_key, s, le, c in rows)
+        sums.update((key if has_key else None, [int(v or 0) for v in values]) for key, has_key, *values in rows)
     if span.edges:
         for key, has_key, *values in read(raw_credit(dimension, model, window_days, span.edges, include_flagged)):
             add(sums, key_value(key, has_key), *values)
@@ -193,15 +201,15 @@ def rolled_up_credit(dimension: str, model: str, window_days: int, days, include
     where = [r.dimension == dimension, r.model == model, r.window_days == window_days]
     if not include_flagged:
         where.append(r.flagged.is_(False))
-    cells = rolled_up(r, [getattr(r, c) for c in CREDITED.values()], *days, *where)
-    sums = (sa.func.sum(cells.c[c]) for c in CREDITED.values())
+    cells = rolled_up(r, [getattr(r, c) for c in CREDIT_MEASURES], *days, *where)
+    sums = (sa.func.sum(cells.c[c]) for c in CREDIT_MEASURES)
     return sa.select(cells.c.key, cells.c.has_key, *sums).group_by(cells.c.key, cells.c.has_key)
 
 
 def raw_credit(dimension: str, model: str, window_days: int, intervals, include_flagged: bool) -> sa.Select:
     touches = Touch.__table__
     key, has_key = dimension_key(dimension, touches)
-    shares = (sa.func.sum(sa.case((Conversion.kind == kind, Credit.share), else_=0)) for kind in CREDITED)
+    shares = (sa.func.sum(term) for term in credited_measures())
     stmt = (
         sa.select(key, has_key, *shares)
         .select_from(Credit)

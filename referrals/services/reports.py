@@ -13,7 +13,7 @@ from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 from core.pagination import paginate
 from core.routing import MAX_ID
-from referrals.models import CONVERSION_KINDS, CREDIT_UNIT, Campaign, Click, Conversion
+from referrals.models import CONVERSION_KINDS, CREDIT_UNIT, MINOR_UNITS, Campaign, Click, Conversion
 from referrals.services import grouped
 from referrals.services.conversions import attribution_windows
 from referrals.services.conversions import window_days as configured_window_days
@@ -52,7 +52,7 @@ def attribution(
     keys = clicks.keys() | credit.keys()
     labels = group_labels(group_by, [key for key in keys if key is not None])
     items = [
-        attribution_item(key, labels.get(key), clicks.get(key, (0, 0)), credit.get(key, (0, 0, 0))) for key in keys
+        attribution_item(key, labels.get(key), clicks.get(key, (0, 0)), credit.get(key, (0, 0, 0, 0))) for key in keys
     ]
     items.sort(key=lambda item: (-item["signups"], -item["customers"], -item["clicks"], item["key"]))
     return {
@@ -62,6 +62,7 @@ def attribution(
         "to": end,
         "window_days": window_days,
         "include_flagged": include_flagged,
+        "currency": revenue_currency(),
         "items": items,
     }
 
@@ -76,8 +77,20 @@ def attribution_item(key: str | None, label: str | None, clicks, credit) -> dict
         "signups": round(signups, 6),
         "leads": round(credit[1] / CREDIT_UNIT, 6),
         "customers": round(credit[2] / CREDIT_UNIT, 6),
+        "revenue": revenue_amount(credit[3]),
         "conversion_rate": round(signups / visitors, 6) if visitors else 0.0,
     }
+
+
+def revenue_amount(credited: int) -> float:
+    """Credited revenue (millionths of a minor unit) in the currency's major unit, to the cent."""
+    return round(credited / CREDIT_UNIT / MINOR_UNITS, 2)
+
+
+def revenue_currency() -> str | None:
+    """The one currency revenue is recorded in (a second one is refused when a deal is won), if any yet."""
+    stmt = sa.select(Conversion.currency).where(Conversion.currency.is_not(None)).limit(1)
+    return db.session.scalar(stmt)
 
 
 def group_labels(group_by: str, keys: list[str]) -> dict[str, str]:
@@ -150,8 +163,9 @@ def leaderboard(*, model: str, start: datetime, end: datetime, limit: int, inclu
             "signups": round(signups / CREDIT_UNIT, 6),
             "leads": round(leads / CREDIT_UNIT, 6),
             "customers": round(customers / CREDIT_UNIT, 6),
+            "revenue": revenue_amount(revenue),
         }
-        for key, (signups, leads, customers) in top
+        for key, (signups, leads, customers, revenue) in top
     ]
     return {"model": model, "from": start, "to": end, "items": items}
 

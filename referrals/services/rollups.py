@@ -19,6 +19,8 @@ from referrals.models import GROUPS, NO_DAY, Click, ClickRollup, Conversion, Cre
 DIMENSIONS = ("all", *GROUPS)
 KEY_COLUMNS = {"referrer": "referrer_id", "campaign": "campaign_id"}
 CREDITED = {"signup": "signups", "lead": "leads", "customer": "customers"}
+# What the credit rollups sum: credited conversions of each kind, then the revenue customers brought.
+CREDIT_MEASURES = (*CREDITED.values(), "revenue")
 # Any constant number: the key of the lock every writer of clicks and click rollups takes (PostgreSQL).
 CLICK_STORE_LOCK = 7_314_151_202
 
@@ -165,10 +167,16 @@ def with_weeks(daily, cell: list, counts: list, sign: int = 1) -> sa.Select:
     return sa.select(both).where(sa.true())  # (SQLite's INSERT ... SELECT ... ON CONFLICT needs a WHERE)
 
 
+def credited_measures() -> list:
+    """What one credit row adds to each of CREDIT_MEASURES: rollups and raw reads sum the same terms."""
+    shares = [sa.case((Conversion.kind == kind, Credit.share), else_=0) for kind in CREDITED]
+    revenue = Credit.share * sa.func.coalesce(Conversion.revenue_minor, 0)
+    return [*shares, sa.case((Conversion.kind == "customer", revenue), else_=0)]
+
+
 def credit_contributions(where) -> sa.Select:
     """Credit of the conversions matching `where`, per grouping, key, model, window, day and flag."""
     touches = Touch.__table__
-    credited = [sa.case((Conversion.kind == kind, Credit.share), else_=0) for kind in CREDITED]
     expanded = sa.union_all(
         *(
             sa.select(
@@ -179,7 +187,7 @@ def credit_contributions(where) -> sa.Select:
                 Conversion.flagged,
                 key.label("key"),
                 has_key.label("has_key"),
-                *(share.label(column) for share, column in zip(credited, CREDITED.values(), strict=True)),
+                *(term.label(column) for term, column in zip(credited_measures(), CREDIT_MEASURES, strict=True)),
             )
             .select_from(Credit)
             .join(touches, touches.c.id == Credit.touch_id)
@@ -190,7 +198,7 @@ def credit_contributions(where) -> sa.Select:
         )
     ).subquery("expanded")
     cell = list(expanded.c)[:7]
-    return sa.select(*cell, *(sa.func.sum(expanded.c[c]) for c in CREDITED.values())).group_by(*cell).where(sa.true())
+    return sa.select(*cell, *(sa.func.sum(expanded.c[c]) for c in CREDIT_MEASURES)).group_by(*cell).where(sa.true())
 
 
 def add_credit(connection: sa.Connection, conversion_ids: Iterable[int] | None = None) -> None:
@@ -201,10 +209,10 @@ def add_credit(connection: sa.Connection, conversion_ids: Iterable[int] | None =
     cell = [columns[0], columns[3], *columns[1:3], *columns[4:7]]  # (dimension, day, model, window, ...)
     table = CreditRollup.__table__
     stmt = upsert_statement(table, connection).from_select(
-        ["dimension", "span", "day", "model", "window_days", "flagged", "key", "has_key", *CREDITED.values()],
+        ["dimension", "span", "day", "model", "window_days", "flagged", "key", "has_key", *CREDIT_MEASURES],
         with_weeks(daily, cell, columns[7:]),
     )
-    connection.execute(adding_on_conflict(stmt, table, CREDITED.values()))
+    connection.execute(adding_on_conflict(stmt, table, CREDIT_MEASURES))
 
 
 def rebuild(connection: sa.Connection) -> None:

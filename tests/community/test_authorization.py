@@ -46,6 +46,10 @@ ENDPOINTS = [
     Endpoint("GET", f"{API}/moderation/flags", STAFF_MODERATION),
     Endpoint("POST", f"{API}/moderation/flags/<int:flag_id>/dismiss", STAFF_MODERATION),
     Endpoint("POST", f"{API}/moderation/posts/<int:post_id>/<any(hide, unhide):action>", STAFF_MODERATION),
+    Endpoint("POST", f"{API}/recommendations/<int:recommendation_id>/flags", SIGNED_IN, json={"reason": "spam"}),
+    Endpoint(
+        "POST", f"{API}/moderation/recommendations/<int:recommendation_id>/<any(hide, unhide):action>", STAFF_MODERATION
+    ),
     Endpoint(
         "POST", f"{API}/moderation/threads/<int:thread_id>/<any(lock, unlock, pin, unpin):action>", STAFF_MODERATION
     ),

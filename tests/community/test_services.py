@@ -135,7 +135,7 @@ def test_export_lists_what_community_holds(app):
 def test_erasure_unlinks_reporters_clears_what_they_wrote_and_keeps_content(app):
     reporter = MemberFactory()
     post = PostFactory()
-    moderation.flag_post(post, reporter, reason="spam", details="I am Ada, call me on 555-0100")
+    moderation.flag_content(post, reporter, reason="spam", details="I am Ada, call me on 555-0100")
     member_erased.send(app, member_id=reporter.id, email=reporter.email_normalized)
     flag = db.session.scalars(sa.select(PostFlag)).one()
     db.session.refresh(flag)

@@ -42,6 +42,7 @@ ENDPOINTS = [
     Endpoint("GET", "/console/rewards", STAFF_MARKETING),
     Endpoint("GET", "/console/moderation", STAFF_MODERATION),
     Endpoint("POST", "/console/moderation/posts/<int:post_id>/hide", STAFF_MODERATION),
+    Endpoint("POST", "/console/moderation/recommendations/<int:recommendation_id>/hide", STAFF_MODERATION),
     Endpoint("POST", "/console/moderation/flags/<int:flag_id>/dismiss", STAFF_MODERATION),
     Endpoint("POST", "/console/moderation/members/<int:member_id>/ban", STAFF_MODERATION),
     Endpoint("GET", "/console/journey", STAFF_MARKETING),
@@ -65,6 +66,11 @@ MIRRORS = {
         community_table,
         "POST",
         "/api/v1/moderation/posts/<int:post_id>/<any(hide, unhide):action>",
+    ),
+    "/console/moderation/recommendations/<int:recommendation_id>/hide": (
+        community_table,
+        "POST",
+        "/api/v1/moderation/recommendations/<int:recommendation_id>/<any(hide, unhide):action>",
     ),
     "/console/moderation/flags/<int:flag_id>/dismiss": (
         community_table,

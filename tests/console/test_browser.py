@@ -15,7 +15,7 @@ from core.models import utcnow
 from journey.services import health, stages
 from leads.models import Lead
 from leads.services.scoring import record_activity
-from referrals.services.conversions import attribute_signup
+from referrals.services.conversions import attribute_signup, record_conversion
 from tests.community.factories import RecommendationFactory, ThreadFactory, ThreadFeedbackFactory
 from tests.factories import PASSWORD, MemberFactory
 from tests.journey.conftest import ago
@@ -73,10 +73,29 @@ def test_sales_opens_a_lead_claims_it_and_moves_it(browser, live_server, app, au
     page.select_option("#status", "sql")
     page.click("#move")
     expect(page.locator("#stage")).to_have_text("SQL")
+    expect(page.locator("#history li")).to_have_count(3)  # qualified, claimed, moved
+    expect(page.locator("#history li").last).to_contain_text("SAL → SQL")
+    expect(page.locator("#history li").last).to_contain_text("Sam Seller")
     screens.shot("moved")
+    page.select_option("#status", "won")
+    page.click("#move")
+    expect(page.locator(".flash-error")).to_contain_text("amount")  # a won deal says how much
+    page.select_option("#status", "won")
+    page.fill("#amount", "4200")
+    page.fill("#currency", "EUR")
+    page.click("#move")
+    expect(page.locator("#stage")).to_have_text("WON")
+    expect(page.locator("#closed")).to_contain_text("won for 4200.00 EUR")
+    screens.shot("won")
     with app.app_context():
         lead = db.session.get(Lead, lead_id)
-        assert (lead.stage, lead.owner_id) == ("sql", seller.id)
+        assert (lead.stage, lead.owner_id, str(lead.amount)) == ("won", seller.id, "4200.00")
+    page.goto(f"{live_server}/console/leads")
+    page.select_option("#overdue", "true")
+    page.click("text=Apply")
+    expect(page).to_have_url(re.compile(r"overdue=true"))
+    expect(page.locator("#leads .empty")).to_be_visible()  # no claim SLA set: nothing is overdue
+    screens.shot("overdue")
 
 
 def test_marketer_switches_the_attribution_model_and_the_chart_changes(browser, live_server, app, auth):
@@ -85,7 +104,9 @@ def test_marketer_switches_the_attribution_model_and_the_chart_changes(browser, 
         ann, ben = MemberFactory(display_name="Ann Advocate"), MemberFactory(display_name="Ben Booster")
         first = ClickFactory(referrer=ann, days_ago=3)
         ClickFactory(referrer=ben, days_ago=1, visitor_id=first.visitor_id)
-        attribute_signup(MemberFactory(display_name="Nia Newcomer"), visitor_id=first.visitor_id)
+        nia = MemberFactory(display_name="Nia Newcomer")
+        attribute_signup(nia, visitor_id=first.visitor_id)
+        record_conversion(nia.id, "customer", utcnow(), revenue_minor=50_000, currency="EUR")
         db.session.commit()
     screens = browser("marketer")
     page = screens.page
@@ -93,6 +114,8 @@ def test_marketer_switches_the_attribution_model_and_the_chart_changes(browser, 
     sign_in(page, marketer.email)
     expect(page.locator("#attribution-chart")).to_have_attribute("data-model", "last_touch")
     assert drawn_series(page) == {"Ben Booster": 1.0}
+    expect(page.locator("#attribution-table th").nth(6)).to_have_text("Revenue (EUR)")
+    expect(page.locator("#attribution-table tr[data-key] .revenue").first).to_have_text("500.00")
     screens.shot("attribution-last-touch")
     page.click(".tabs a[data-value=first_touch]")
     expect(page.locator("#attribution-chart")).to_have_attribute("data-model", "first_touch")

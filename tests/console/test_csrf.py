@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from community.models import Post, PostFlag
+from community.models import Post, PostFlag, Recommendation
 from core.accounts.models import Member
 from core.extensions import db
 from leads.models import Lead, LeadNote
-from tests.community.factories import PostFactory
+from tests.community.factories import PostFactory, RecommendationFactory
 from tests.console.conftest import csrf_token
 from tests.factories import MemberFactory
 from tests.leads.conftest import RULES, install_rules
@@ -19,9 +19,13 @@ POSTS = {
     "/console/sign-in": ("/console/sign-in", {"email": "someone@example.com", "password": "x"}),
     "/console/sign-out": ("/console/sign-out", {}),
     "/console/leads/<int:lead_id>/claim": ("/console/leads/{lead}/claim", {}),
-    "/console/leads/<int:lead_id>/stage": ("/console/leads/{lead}/stage", {"status": "sql"}),
+    "/console/leads/<int:lead_id>/stage": ("/console/leads/{lead}/stage", {"status": "sal"}),
     "/console/leads/<int:lead_id>/notes": ("/console/leads/{lead}/notes", {"note": "forged"}),
     "/console/moderation/posts/<int:post_id>/hide": ("/console/moderation/posts/{post}/hide", {}),
+    "/console/moderation/recommendations/<int:recommendation_id>/hide": (
+        "/console/moderation/recommendations/{recommendation}/hide",
+        {},
+    ),
     "/console/moderation/flags/<int:flag_id>/dismiss": ("/console/moderation/flags/{flag}/dismiss", {}),
     "/console/moderation/members/<int:member_id>/ban": ("/console/moderation/members/{author}/ban", {}),
 }
@@ -34,9 +38,16 @@ def objects(app):
         lead = LeadFactory(points=50)
         post = PostFactory(author=MemberFactory())
         flag = PostFlag(post_id=post.id, reporter_id=MemberFactory().id, reason="spam")
+        recommendation = RecommendationFactory()
         db.session.add(flag)
         db.session.commit()
-        return {"lead": lead.id, "post": post.id, "flag": flag.id, "author": post.author_id}
+        return {
+            "lead": lead.id,
+            "post": post.id,
+            "flag": flag.id,
+            "author": post.author_id,
+            "recommendation": recommendation.id,
+        }
 
 
 def snapshot(app, objects) -> tuple:
@@ -48,6 +59,7 @@ def snapshot(app, objects) -> tuple:
             lead.owner_id,
             notes,
             db.session.get(Post, objects["post"]).hidden,
+            db.session.get(Recommendation, objects["recommendation"]).hidden,
             db.session.get(PostFlag, objects["flag"]).status,
             db.session.get(Member, objects["author"]).is_banned,
         )

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from core.extensions import db
 from core.models import utcnow
@@ -139,12 +140,47 @@ def test_claiming_someone_elses_lead_is_409(app, auth, leads):
 
 def test_moving_a_stage_and_adding_a_note(app, auth, leads):
     seller = auth.client("sales")
-    moved = post_form(seller, f"/console/leads/{leads[1]}/stage", {"status": "sql"})
+    moved = post_form(seller, f"/console/leads/{leads[1]}/stage", {"status": "sal"})
     noted = post_form(seller, f"/console/leads/{leads[1]}/notes", {"note": "  Budget confirmed  "})
     assert moved.status_code == noted.status_code == 303
     page = seller.get(f"/console/leads/{leads[1]}").get_data(as_text=True)
     assert "Budget confirmed" in page and seller.member.display_name in page
-    assert stored(app, leads[1]).stage == "sql"
+    assert stored(app, leads[1]).stage == "sal"
+    history = page.split('id="history"')[1].split("</ol>")[0]
+    assert "MQL → SAL" in history and seller.member.display_name in history
+
+
+def test_the_lead_page_offers_only_the_allowed_moves_and_asks_for_what_they_need(app, auth, leads):
+    seller = auth.client("sales")
+    page = seller.get(f"/console/leads/{leads[1]}").get_data(as_text=True)
+    offered = re.findall(r'<option value="(\w+)">', page.split('id="status"')[1].split("</select>")[0])
+    assert offered == ["sal", "disqualified"]
+    refused = post_form(
+        seller, f"/console/leads/{leads[1]}/stage", {"status": "won", "amount": "10", "currency": "EUR"}
+    )
+    assert refused.status_code == 409 and "from &#39;mql&#39; to &#39;won&#39;" in refused.get_data(as_text=True)
+    unexplained = post_form(seller, f"/console/leads/{leads[1]}/stage", {"status": "disqualified"})
+    assert unexplained.status_code == 422 and "<strong>disqualified_reason</strong>" in unexplained.get_data(
+        as_text=True
+    )
+    assert stored(app, leads[1]).stage == "mql"
+    form = {"status": "disqualified", "disqualified_reason": "Student project", "amount": ""}
+    assert post_form(seller, f"/console/leads/{leads[1]}/stage", form).status_code == 303
+    page = seller.get(f"/console/leads/{leads[1]}").get_data(as_text=True)
+    assert 'id="closed"' in page and "Student project" in page
+
+
+def test_the_overdue_filter_lists_leads_nobody_claimed_in_time(app, auth, leads):
+    admin = auth.client("admin")
+    admin.put("/api/v1/leads/assignment", json={"mode": "manual", "claim_within_hours": 1})
+    with app.app_context():
+        db.session.execute(
+            sa.update(Lead).where(Lead.id == leads[0]).values(qualified_at=utcnow() - timedelta(hours=2))
+        )
+        db.session.commit()
+    page = auth.client("sales").get("/console/leads?overdue=true").get_data(as_text=True)
+    assert re.findall(r'class="lead-name"[^>]*>([^<]+)<', page) == ["Ann Top"]
+    assert auth.client("sales").get("/console/leads?overdue=maybe").status_code == 422
 
 
 @pytest.mark.parametrize(

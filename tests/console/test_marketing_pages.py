@@ -6,10 +6,12 @@ import re
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
+from core.accounts.models import Member
 from core.extensions import db
 from core.models import utcnow
-from referrals.services.conversions import attribute_signup
+from referrals.services.conversions import attribute_signup, record_conversion
 from tests.factories import MemberFactory
 from tests.referrals.factories import ClickFactory
 
@@ -74,6 +76,17 @@ def test_the_chart_groups_by_period(auth, journey):
     periods = set(re.findall(r'data-period="([^"]+)"', page))
     assert len(periods) == 2  # the clicks 20 days ago and those of the last week fall in two weekly columns
     assert chart(page) == {"Ann Advocate": 2.0, "Ben Booster": 1.0}
+
+
+def test_revenue_is_a_column_and_a_chart_measure(app, auth, journey):
+    with app.app_context():
+        newcomer = db.session.scalar(sa.select(Member.id).where(Member.display_name == "Nia Newcomer"))
+        record_conversion(newcomer, "customer", utcnow(), revenue_minor=123_456, currency="EUR")
+        db.session.commit()
+    page = auth.client("marketer").get("/console/attribution?model=linear&measure=revenue").get_data(as_text=True)
+    assert "Revenue (EUR)" in page and "Credited revenue over time" in page
+    assert chart(page) == pytest.approx({"Ann Advocate": 617.28, "Ben Booster": 617.28})
+    assert re.findall(r'class="num revenue">([^<]+)<', page) == ["617.28", "617.28"]
 
 
 @pytest.mark.parametrize(

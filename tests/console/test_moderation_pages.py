@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from community.models import Post, PostFlag
+from community.models import Post, PostFlag, Recommendation
 from core.accounts.models import Member
 from core.extensions import db
 from core.models import utcnow
-from tests.community.factories import PostFactory
+from tests.community.factories import PostFactory, RecommendationFactory
 from tests.console.conftest import post_form
 from tests.factories import MemberFactory
 
@@ -84,3 +84,20 @@ def test_a_banned_moderator_cannot_moderate_from_the_console(app, auth, flagged)
 def test_a_banned_member_is_sent_away_like_any_member(auth):
     response = auth.client("member", banned_at=utcnow()).get("/console/moderation")
     assert response.status_code == 302 and response.headers["Location"].startswith("/console/sign-in")
+
+
+def test_a_flagged_recommendation_is_shown_and_hidden_from_the_queue(app, auth):
+    with app.app_context():
+        recommendation = RecommendationFactory(body="Spam spam", member=MemberFactory(display_name="Shill Sam"))
+        db.session.add(PostFlag(recommendation_id=recommendation.id, reporter_id=MemberFactory().id, reason="spam"))
+        db.session.commit()
+        ids = {"recommendation": recommendation.id, "author": recommendation.member_id}
+    moderator = auth.client("moderator")
+    page = moderator.get("/console/moderation").get_data(as_text=True)
+    assert "Spam spam" in page and "Shill Sam" in page and f"/console/moderation/members/{ids['author']}/ban" in page
+    hide = f"/console/moderation/recommendations/{ids['recommendation']}/hide"
+    assert hide in page
+    assert post_form(moderator, hide).status_code == 303
+    with app.app_context():
+        assert db.session.get(Recommendation, ids["recommendation"]).hidden is True
+    assert "Spam spam" not in moderator.get("/console/moderation").get_data(as_text=True)

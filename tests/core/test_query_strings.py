@@ -18,6 +18,7 @@ SINGLE_RESOURCES = {
     "/api/v1/referrals/campaigns/<int:campaign_id>/link",
     "/api/v1/leads/<int:lead_id>",
     "/api/v1/leads/scoring",
+    "/api/v1/leads/assignment",
     "/api/v1/leads/scoring/jobs/<int:job_id>",
     "/api/v1/customers/health/rules",
 }

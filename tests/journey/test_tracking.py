@@ -68,7 +68,8 @@ def test_a_won_lead_converts(app, auth):
         lead = LeadFactory(member=MemberFactory(member_type="fan"), stage="sql", points=50)
         db.session.commit()
         lead_id, member_id = lead.id, lead.member_id
-    response = auth.client("admin").patch(f"{API}/leads/{lead_id}", json={"status": "won"})
+    won = {"status": "won", "amount": "900", "currency": "EUR"}  # a won deal says for how much
+    response = auth.client("admin").patch(f"{API}/leads/{lead_id}", json=won)
     assert response.status_code == 200
     journey = journey_of(app, member_id)
     assert journey["stage"] == "conversion"

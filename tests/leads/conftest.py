@@ -8,8 +8,10 @@ import socket
 import threading
 
 import pytest
+import sqlalchemy as sa
 
 from core.extensions import db
+from core.models import utcnow
 from leads.services.rules import DEFAULT_RULES, current_rules
 
 RULES = {
@@ -28,6 +30,22 @@ def install_rules(config: dict) -> None:
     rules.config = copy.deepcopy(config)
     rules.active_config = copy.deepcopy(config)
     db.session.flush()
+
+
+def qualify_member(app, **fields) -> int:
+    """A member crosses the MQL threshold through scoring (two demo requests under RULES), as in
+    production: qualification, assignment and their announcements all run. Returns the lead's id."""
+    from leads.models import Lead
+    from leads.services.scoring import record_activity
+    from tests.factories import MemberFactory
+
+    with app.app_context():
+        install_rules(RULES)
+        member = MemberFactory(**fields)
+        for _ in range(2):
+            record_activity(member.id, "demo_requested", utcnow(), source="events")
+        db.session.commit()
+        return db.session.scalar(sa.select(Lead.id).where(Lead.member_id == member.id))
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from tests.authz import ADMIN, Endpoint, check_endpoint, endpoint_ids, endpoint_
 INGEST = ("marketer", "admin")
 READERS = ("marketer", "sales", "admin")
 SELLERS = ("sales", "admin")
+WEBHOOK_MANAGERS = ("marketer", "admin")
 
 ENDPOINTS = [
     Endpoint("POST", "/api/v1/events", INGEST, json={"events": []}),
@@ -17,17 +18,22 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/leads/scoring", INGEST),
     Endpoint("PUT", "/api/v1/leads/scoring", INGEST, json={"weights": {}}),
     Endpoint("GET", "/api/v1/leads/scoring/jobs/<int:job_id>", INGEST),
+    Endpoint("GET", "/api/v1/leads/scoring/insights", INGEST),
+    Endpoint("POST", "/api/v1/leads/scoring/backtest", INGEST, json={"rules": {}}),
     Endpoint("GET", "/api/v1/leads", READERS),
     Endpoint("GET", "/api/v1/leads/export.csv", READERS),
     Endpoint("GET", "/api/v1/leads/accounts", READERS),
     Endpoint("GET", "/api/v1/leads/<int:lead_id>", READERS),
     Endpoint("POST", "/api/v1/leads/<int:lead_id>/claim", SELLERS),
     Endpoint("PATCH", "/api/v1/leads/<int:lead_id>", SELLERS, json={"note": "called"}),
-    Endpoint("POST", "/api/v1/webhooks", ADMIN, json={"url": "ftp://x"}),
-    Endpoint("GET", "/api/v1/webhooks", ADMIN),
-    Endpoint("DELETE", "/api/v1/webhooks/<int:webhook_id>", ADMIN),
-    Endpoint("GET", "/api/v1/webhooks/<int:webhook_id>/deliveries", ADMIN),
-    Endpoint("POST", "/api/v1/webhooks/<int:webhook_id>/deliveries/<int:delivery_id>/replay", ADMIN),
+    Endpoint("GET", "/api/v1/leads/<int:lead_id>/history", READERS),
+    Endpoint("GET", "/api/v1/leads/assignment", SELLERS),
+    Endpoint("PUT", "/api/v1/leads/assignment", ADMIN, json={"mode": "bogus"}),
+    Endpoint("POST", "/api/v1/webhooks", WEBHOOK_MANAGERS, json={"url": "ftp://x"}),
+    Endpoint("GET", "/api/v1/webhooks", WEBHOOK_MANAGERS),
+    Endpoint("DELETE", "/api/v1/webhooks/<int:webhook_id>", WEBHOOK_MANAGERS),
+    Endpoint("GET", "/api/v1/webhooks/<int:webhook_id>/deliveries", WEBHOOK_MANAGERS),
+    Endpoint("POST", "/api/v1/webhooks/<int:webhook_id>/deliveries/<int:delivery_id>/replay", WEBHOOK_MANAGERS),
 ]
 
 

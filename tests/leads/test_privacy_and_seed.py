@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from core.accounts.services import erase_member, export_member
 from core.extensions import db
 from core.models import utcnow
-from leads.models import Activity, Identity, Lead, LeadNote
+from leads.models import Activity, Identity, Lead, LeadNote, LeadStageChange
 from leads.seed import seed_demo
 from leads.services.ingestion import ingest_events
 from leads.services.scoring import record_activity
@@ -62,6 +62,18 @@ def test_seed_demo_scores_a_population_with_leads_in_every_stage(app_ctx):
     seed_demo(context, progress)
     stages = set(db.session.scalars(sa.select(Lead.stage)))
     assert stages == {"mql", "sal", "sql", "won", "lost", "disqualified"}
+    won = db.session.scalars(sa.select(Lead).where(Lead.stage == "won")).all()
+    assert all(lead.amount > 0 and lead.currency == "EUR" for lead in won)
+    closing = db.session.scalars(
+        sa.select(LeadStageChange).where(LeadStageChange.to_stage.in_(("lost", "disqualified")))
+    )
+    assert all(move.reason and move.by_id == staff[0].id for move in closing)
+    for lead in won:  # walked there through the checked moves, over the weeks before today
+        moves = db.session.scalars(
+            sa.select(LeadStageChange).where(LeadStageChange.lead_id == lead.id).order_by(LeadStageChange.id)
+        ).all()
+        assert [m.to_stage for m in moves] == ["mql", "sal", "sql", "won"]
+        assert [m.at for m in moves] == sorted(m.at for m in moves) and moves[-1].at < utcnow()
     assert progress.total == 100
     assert db.session.scalar(sa.select(sa.func.count(Activity.id)).where(Activity.source == "segment")) > 0
 

@@ -1,5 +1,7 @@
 """People integrations import: who sees them, whose history they join, and when they may not return."""
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
@@ -174,6 +176,22 @@ def test_a_prospects_lead_notes_join_the_members_lead(app, auth, segment):
         db.session.commit()
         assert [(lead.member_id, lead.stage) for lead in db.session.scalars(sa.select(Lead))] == [(member.id, "sal")]
         assert [n.body for n in db.session.scalar(sa.select(Lead)).notes] == ["Asked for a demo"]
+
+
+def test_a_prospects_lost_lead_may_still_be_recycled_as_the_members(app, auth, segment):
+    segment(identify("crm-10", "bo@initech.com"), track("crm-10", "t-10"), track("crm-10", "t-11"))
+    member = sign_up(app, "bo@initech.com")
+    closed = utcnow() - timedelta(days=45)
+    with app.app_context():
+        lead = db.session.scalar(sa.select(Lead))
+        lead.stage, lead.closed_at = "lost", closed
+        db.session.commit()
+        mark_email_verified(db.session.get(Member, member.id))
+        db.session.commit()
+        assert db.session.get(MemberScore, member.id).recyclable_since == closed
+    segment(identify("crm-11", "bo@initech.com"), track("crm-11", "t-12"))
+    with app.app_context():
+        assert db.session.scalar(sa.select(Lead.stage).where(Lead.member_id == member.id)) == "mql"
 
 
 def test_an_account_that_leaves_the_address_unverified_gives_it_back(app, auth, segment):

@@ -159,11 +159,11 @@ def test_claim_moves_mql_to_sal_and_conflicts_for_someone_else(auth, leads):
 
 def test_patch_status_owner_and_note(auth, leads):
     seller, other = auth.client("sales"), auth.member("sales")
-    response = seller.patch(f"/api/v1/leads/{leads[1]}", json={"status": "sql", "note": "Budget confirmed"})
+    response = seller.patch(f"/api/v1/leads/{leads[2]}", json={"status": "sql", "note": "Budget confirmed"})
     assert response.status_code == 200
     body = response.get_json()
     assert body["stage"] == "sql" and body["notes"][0]["body"] == "Budget confirmed"
-    handed = seller.patch(f"/api/v1/leads/{leads[1]}", json={"owner_id": other.id})
+    handed = seller.patch(f"/api/v1/leads/{leads[2]}", json={"owner_id": other.id})
     assert handed.get_json()["owner_id"] == other.id
 
 
@@ -216,18 +216,20 @@ def test_product_filter_and_recent_pages(app, auth, leads):
 
 def test_conversions_are_reported_to_referrals(app, auth, leads, monkeypatch):
     calls = []
-    record = lambda member_ids, kind, at: calls.append(kind)  # noqa: E731
+    record = lambda member_ids, kind, at, **deal: calls.append((kind, deal) if any(deal.values()) else kind)  # noqa: E731
     monkeypatch.setattr("referrals.services.conversions.record_conversions", record)
     seller = auth.client("sales")
     seller.post(f"/api/v1/leads/{leads[0]}/claim")
-    assert seller.patch(f"/api/v1/leads/{leads[0]}", json={"status": "won"}).get_json()["stage"] == "won"
+    seller.patch(f"/api/v1/leads/{leads[0]}", json={"status": "sql"})
+    won = seller.patch(f"/api/v1/leads/{leads[0]}", json={"status": "won", "amount": "1250.50", "currency": "EUR"})
+    assert won.get_json()["stage"] == "won"
     with app.app_context():
         install_rules(RULES)
         member = MemberFactory()
         for _ in range(2):
             record_activity(member.id, "demo_requested", utcnow(), source="events")
         db.session.commit()
-    assert calls == ["customer", "engaged", "lead"]
+    assert calls == [("customer", {"revenue_minor": 125050, "currency": "EUR"}), "engaged", "lead"]
 
 
 def raw_cursor(values) -> str:

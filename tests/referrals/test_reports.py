@@ -14,7 +14,7 @@ from tests.referrals.factories import CampaignFactory, ClickFactory
 
 @pytest.fixture
 def story(app):
-    """Ann and Ben refer; m2 clicked both and became a customer; m3 came through a bot click."""
+    """Ann and Ben refer; m2 clicked both and became a customer (a 900 EUR deal); m3 came through a bot click."""
     with app.app_context():
         joined = utcnow() - timedelta(days=19, hours=12)
         ann = MemberFactory(display_name="Ann", created_at=joined)
@@ -30,7 +30,7 @@ def story(app):
             attribute_signup(member, visitor_id=click.visitor_id)
         record_conversion(m1.id, "engaged", utcnow())
         record_conversion(m2.id, "lead", utcnow())
-        record_conversion(m2.id, "customer", utcnow())
+        record_conversion(m2.id, "customer", utcnow(), revenue_minor=90_000, currency="EUR")
         v5 = ClickFactory(referrer=m1, days_ago=1)
         m5 = MemberFactory(display_name="M5")
         attribute_signup(m5, visitor_id=v5.visitor_id)
@@ -74,9 +74,11 @@ def test_attribution_by_referrer_last_touch(marketer, story):
         "signups": 1.0,
         "leads": 0.0,
         "customers": 0.0,
+        "revenue": 0.0,
         "conversion_rate": pytest.approx(1 / 3, abs=1e-6),
     }
     assert (ben["clicks"], ben["signups"], ben["leads"], ben["customers"]) == (2, 1.0, 1.0, 1.0)
+    assert (ben["revenue"], body["currency"]) == (900.0, "EUR")
     assert body["items"][0]["signups"] >= body["items"][-1]["signups"]
 
 
@@ -84,6 +86,7 @@ def test_attribution_linear_splits_credit(marketer, story):
     items = by_key(report(marketer, "attribution", model="linear", group_by="referrer"))
     assert items[str(story["ann"])]["signups"] == 1.5 and items[str(story["ann"])]["customers"] == 0.5
     assert items[str(story["ben"])]["signups"] == 0.5 and items[str(story["ben"])]["leads"] == 0.5
+    assert items[str(story["ann"])]["revenue"] == 450.0 and items[str(story["ben"])]["revenue"] == 450.0
 
 
 def test_flagged_conversions_only_with_include_flagged(marketer, story):

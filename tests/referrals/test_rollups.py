@@ -81,7 +81,8 @@ def build(rng: random.Random, specs: list[dict], referrers, campaigns) -> None:
         conversions.attribute_signup(member, visitor_id=f"visitor-{visitor:012d}", at=at)
         for kind in ("engaged", "lead", "customer"):
             if rng.random() < 0.5:
-                conversions.record_conversion(member.id, kind, at + timedelta(hours=rng.randint(1, 60)))
+                deal = {"revenue_minor": rng.randint(1, 10**10), "currency": "EUR"} if rng.random() < 0.8 else {}
+                conversions.record_conversion(member.id, kind, at + timedelta(hours=rng.randint(1, 60)), **deal)
     if rng.random() < 0.3:
         referrer = rng.choice(referrers)  # an explicit code: a touch without a click
         at = BASE + timedelta(minutes=rng.randint(0, SPAN_MINUTES))
@@ -107,19 +108,23 @@ def raw_clicks(group: str, start, end) -> dict:
 
 def raw_credit(group: str, model: str, window: int, start, end, include_flagged: bool) -> dict:
     key = getattr(Touch, KEY_COLUMNS.get(group, group))
+    """{key: [signups, leads, customers, revenue]}: each credit row read, summed here (revenue: share x deal)."""
     stmt = (
-        sa.select(key, Conversion.kind, sa.func.sum(Credit.share))
+        sa.select(key, Conversion.kind, Credit.share, Conversion.revenue_minor)
         .join(Touch, Touch.id == Credit.touch_id)
         .join(Conversion, Conversion.id == Credit.conversion_id)
         .where(Credit.model == model, Credit.window_days == window)
         .where(Conversion.occurred_at >= start, Conversion.occurred_at < end)
-        .group_by(key, Conversion.kind)
     )
     if not include_flagged:
         stmt = stmt.where(Conversion.flagged.is_(False))
     sums: dict = {}
-    for k, kind, share in db.session.execute(stmt):
-        sums.setdefault(text_key(k), [0, 0, 0])[("signup", "lead", "customer").index(kind)] += share
+    for k, kind, share, revenue in db.session.execute(stmt):
+        if kind == "engaged":
+            continue
+        row = sums.setdefault(text_key(k), [0, 0, 0, 0])
+        row[("signup", "lead", "customer").index(kind)] += share
+        row[3] += share * (revenue or 0) if kind == "customer" else 0
     return sums
 
 
@@ -157,7 +162,7 @@ def test_hours_of_a_cut_day_are_read_from_the_raw_rows(app_ctx, people):
         conversions.attribute_signup(MemberFactory(created_at=at), visitor_id=f"visitor-{visitor:012d}", at=at)
     key, start, end = str(referrer.id), day + timedelta(hours=12), day + 2 * DAY
     assert grouped.click_counts("referrer", start, end) == {key: [2, 2]}  # v1 at 18:00, v3 the next day
-    assert grouped.credit_sums("referrer", "linear", 30, start, end, False) == {key: [CREDIT_UNIT, 0, 0]}
+    assert grouped.credit_sums("referrer", "linear", 30, start, end, False) == {key: [CREDIT_UNIT, 0, 0, 0]}
     assert grouped.new_visitors(start, end) == 1  # v3: v1 came first at 06:00
     inside = (day + timedelta(hours=5), day + timedelta(hours=7))  # within one day, rows on both sides
     assert grouped.click_counts("referrer", *inside) == {key: [1, 1]}
@@ -173,12 +178,14 @@ def assert_report_equals_raw(rng: random.Random, start, end, include_flagged: bo
     expected = {
         "none" if key is None else key: (
             *clicks.get(key, [0, 0]),
-            *(round(share / 1_000_000, 6) for share in credit.get(key, [0, 0, 0])),
+            *(round(share / 1_000_000, 6) for share in credit.get(key, [0, 0, 0, 0])[:3]),
+            round(credit.get(key, [0, 0, 0, 0])[3] / 1_000_000 / 100, 2),
         )
         for key in clicks.keys() | credit.keys()
     }
     items = {
-        i["key"]: (i["clicks"], i["unique_visitors"], i["signups"], i["leads"], i["customers"]) for i in body["items"]
+        i["key"]: (i["clicks"], i["unique_visitors"], i["signups"], i["leads"], i["customers"], i["revenue"])
+        for i in body["items"]
     }
     assert items == expected
 

@@ -1,7 +1,7 @@
 """leads: activities no longer store their points; a rescore writes per-member sums only
 
-Revision ID: 0013_leads_sums
-Revises: 0012
+Revision ID: 0015_leads_sums
+Revises: 0014_sales
 
 A member's engagement sum (lead_scores.engagement_sum) holds what the activities' points added
 up to; the explanation of a score computes each activity's points from the rules in force. So
@@ -15,8 +15,8 @@ older code reads real values again after the next rescore (saving the scoring ru
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013_leads_sums"
-down_revision = "0012"
+revision = "0015_leads_sums"
+down_revision = "0014_sales"
 branch_labels = None
 depends_on = None
 
