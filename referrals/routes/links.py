@@ -26,7 +26,7 @@ def follow_referral_link(code):
     target = clicks.follow_link(
         code,
         visitor_id=visitor_id,
-        params=request.args,
+        params=request.args.to_dict(),  # a plain dict: a MultiDict's get raises and catches per miss
         referrer=request.headers.get("Referer"),
         user_agent=request.headers.get("User-Agent", ""),
         address=request.remote_addr or "",
