@@ -14,7 +14,11 @@ from core.extensions import db
 def upsert_statement(table: sa.Table, bind: sa.Connection | None = None):
     """The dialect's INSERT, which knows ON CONFLICT (PostgreSQL and SQLite alike), for the session's
     database or the connection given."""
-    dialect = (bind or db.session.get_bind()).dialect.name
+    return dialect_insert(table, (bind or db.session.get_bind()).dialect.name)
+
+
+def dialect_insert(table: sa.Table, dialect: str):
+    """The INSERT of the dialect named (postgresql or sqlite), for statements built once."""
     return (postgresql if dialect == "postgresql" else sqlite).insert(table)
 
 

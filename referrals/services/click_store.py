@@ -7,15 +7,18 @@ import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
+from operator import attrgetter
 
 import sqlalchemy as sa
 
 from core.accounts.models import Member
 from referrals.models import Campaign, Click
 from referrals.services.fraud import FLOOD_PERIOD, flood_limit
-from referrals.services.rollups import add_click_contributions, lock_click_store
+from referrals.services.rollups import click_contributions_upsert, lock_click_store
 
 logger = logging.getLogger(__name__)
+OCCURRED_AT = attrgetter("occurred_at")
 
 
 @dataclass(order=True)
@@ -37,10 +40,10 @@ def store_clicks(connection: sa.Connection, records: list[dict]) -> list[int]:
     if not records:
         return []
     new_rows, extra_hits, targets = merge_floods(connection, records)
-    visitors = {r["visitor_id"] for r in new_rows} | {t.visitor_id for t in targets}
+    visitors = list(({r["visitor_id"] for r in new_rows} | {t.visitor_id for t in targets}) - {None})
     keyless = [t.id for t in targets if t.visitor_id is None]
-    affected = sa.or_(Click.visitor_id.in_(visitors - {None}), Click.id.in_(keyless))
-    add_click_contributions(connection, affected, -1)
+    dialect = connection.dialect.name
+    connection.execute(rollup_adjustment(dialect, -1), {"visitors": visitors, "rows": keyless})
     insert = sa.insert(Click).returning(Click.id, sort_by_parameter_order=True)
     ids = connection.execute(insert, new_rows).scalars().all() if new_rows else []
     new_keyless = [id_ for id_, row in zip(ids, new_rows, strict=True) if row["visitor_id"] is None]
@@ -49,8 +52,22 @@ def store_clicks(connection: sa.Connection, records: list[dict]) -> list[int]:
             sa.update(Click).where(Click.id == sa.bindparam("target")).values(hits=Click.hits + sa.bindparam("extra")),
             [{"target": id_, "extra": n} for id_, n in extra_hits.items()],
         )
-    add_click_contributions(connection, sa.or_(affected, Click.id.in_(new_keyless)), 1)
+    connection.execute(rollup_adjustment(dialect, 1), {"visitors": visitors, "rows": keyless + new_keyless})
     return ids
+
+
+# The clicks whose contributions a batch changes: its visitors' clicks, and rows without a visitor.
+AFFECTED_CLICKS = sa.or_(
+    Click.visitor_id.in_(sa.bindparam("visitors", expanding=True)),
+    Click.id.in_(sa.bindparam("rows", expanding=True)),
+)
+
+
+@lru_cache(maxsize=4)
+def rollup_adjustment(dialect: str, sign: int):
+    """Built once per dialect and sign: building and keying this statement for every batch cost
+    the drainer more than running it."""
+    return click_contributions_upsert(dialect, AFFECTED_CLICKS, sign)
 
 
 def with_known_links(connection: sa.Connection, records: list[dict]) -> list[dict]:
@@ -112,9 +129,23 @@ def flood_history(connection: sa.Connection, records: list[dict]) -> dict:
 
 def absorbing_row(seen: list[Stored], at: datetime, limit: int) -> Stored | None:
     """The row a click at `at` is counted on, if the hour before it holds more than `limit` clicks."""
-    end = bisect.bisect_right(seen, Stored(at, 0))
-    if end == 0 or sum(s.hits for s in seen[:end] if s.occurred_at > at - FLOOD_PERIOD) <= limit:
+    end = bisect.bisect_right(seen, at, key=OCCURRED_AT)
+    if end == 0 or not over_limit(seen, end, at - FLOOD_PERIOD, limit):
         return None
     latest = seen[end - 1]
     same_minute = latest.occurred_at.replace(second=0, microsecond=0) == at.replace(second=0, microsecond=0)
     return latest if same_minute else None
+
+
+def over_limit(seen: list[Stored], end: int, since: datetime, limit: int) -> bool:
+    """Whether the rows of seen[:end] after `since` hold more than `limit` hits: counted from the
+    latest back, so a flood (whose latest rows carry many hits) is seen after a row or two."""
+    total = 0
+    for index in range(end - 1, -1, -1):
+        stored = seen[index]
+        if stored.occurred_at <= since:
+            return False
+        total += stored.hits
+        if total > limit:
+            return True
+    return False

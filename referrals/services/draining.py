@@ -139,10 +139,14 @@ def drain_spool() -> int:
 
 
 def drain_file(path: Path) -> int:
-    total = 0
+    """Store what the file held when the round began, a batch per transaction: lines written since
+    wait for the next round, so a busy writer never keeps a drainer storing a few clicks at a time."""
+    size, total = file_size(path) or 0, 0
     while True:
         with own_transaction() as connection:
             start = stored_offsets(connection, [path]).get(path.name, 0)
+            if start >= size:
+                return total
             end, stored = store_file(connection, path, start, BATCH_BYTES)
         if end == start:
             return total

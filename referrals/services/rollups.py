@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from core.database import upsert_statement
+from core.database import dialect_insert, upsert_statement
 from referrals.models import GROUPS, NO_DAY, Click, ClickRollup, Conversion, Credit, CreditRollup, Touch
 
 DIMENSIONS = ("all", *GROUPS)
@@ -148,14 +148,19 @@ def click_contributions(where, dimensions=DIMENSIONS) -> sa.Select:
 
 def add_click_contributions(connection: sa.Connection, where, sign: int = 1, dimensions=DIMENSIONS) -> None:
     """Add (sign 1) or take away (sign -1) what the clicks matching `where` contribute."""
+    connection.execute(click_contributions_upsert(connection.dialect.name, where, sign, dimensions))
+
+
+def click_contributions_upsert(dialect: str, where, sign: int = 1, dimensions=DIMENSIONS):
+    """The statement that adds (or takes away) what the clicks matching `where` contribute; a `where`
+    of bind parameters makes one statement that callers build once and execute with their values."""
     daily = click_contributions(where, dimensions).subquery("contributions")
     cell = [daily.c.dimension, daily.c.day, daily.c.prev_day, daily.c.key, daily.c.has_key]
     rows = with_weeks(daily, cell, [daily.c.clicks, daily.c.visitors], sign)
     table = ClickRollup.__table__
-    stmt = upsert_statement(table, connection).from_select(
-        ["dimension", "span", "day", "prev_day", "key", "has_key", "clicks", "visitors"], rows
-    )
-    connection.execute(adding_on_conflict(stmt, table, ("clicks", "visitors")))
+    columns = ["dimension", "span", "day", "prev_day", "key", "has_key", "clicks", "visitors"]
+    stmt = dialect_insert(table, dialect).from_select(columns, rows)
+    return adding_on_conflict(stmt, table, ("clicks", "visitors"))
 
 
 def with_weeks(daily, cell: list, counts: list, sign: int = 1) -> sa.Select:

@@ -13,14 +13,16 @@ from pathlib import Path
 import pytest
 import requests
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
 
 from config import TestConfig
 from core.app import create_links_app
 from core.extensions import db
 from core.models import utcnow
 from referrals.models import Click, ClickRollup, ClickSpoolOffset
-from referrals.services import fraud
-from referrals.services.click_store import store_clicks
+from referrals.services import draining, fraud
+from referrals.services.click_store import Stored, absorbing_row, store_clicks
 from referrals.services.draining import (
     BATCH_BYTES,
     CLICK_FIELDS,
@@ -113,6 +115,49 @@ def test_clicks_counted_on_one_row_still_make_a_flood_for_the_fraud_check(app, a
     store_clicks(db.session.connection(), [record(member, ip_hash=address, occurred_at=later, visitor_id="v" * 20)])
     touch = db.session.scalar(sa.select(Click).where(Click.visitor_id == "v" * 20))
     assert fraud.is_flood([touch])  # 13 clicks in the hour up to it, on two rows
+
+
+FLOOD_START = utcnow().replace(microsecond=0)
+
+
+@given(
+    rows=st.lists(st.tuples(st.integers(0, 7200), st.integers(1, 30)), max_size=40),
+    at=st.integers(0, 7300),
+    limit=st.integers(1, 60),
+)
+def test_the_flood_check_counts_the_hour_before_a_click_as_the_plain_sum_would(rows, at, limit):
+    """Rows of one IP hash and code (seconds after a start, hits): the check counts from the latest
+    row back and stops early, and must decide as the sum over the whole hour does."""
+    seen = sorted(Stored(FLOOD_START + timedelta(seconds=second), hits) for second, hits in rows)
+    when = FLOOD_START + timedelta(seconds=at)
+    before = [s for s in seen if s.occurred_at <= when]
+    hour = sum(s.hits for s in before if s.occurred_at > when - fraud.FLOOD_PERIOD)
+    minute = when.replace(second=0)
+    expected = before[-1] if before and hour > limit and before[-1].occurred_at.replace(second=0) == minute else None
+    assert absorbing_row(seen, when, limit) is expected
+
+
+@pytest.mark.live
+def test_a_drain_round_stores_what_the_file_held_when_it_began(app, auth, spool, monkeypatch):
+    """A busy writer never keeps a drainer storing a few clicks at a time: what it writes during
+    a round waits for the next one."""
+    member = auth.member()
+    for n in range(3):
+        spool.append(record(member, utm_content=f"c{n}"))
+    real_store_file = draining.store_file
+
+    def store_while_a_click_arrives(*args, **kwargs):
+        result = real_store_file(*args, **kwargs)
+        if not hasattr(store_while_a_click_arrives, "done"):
+            store_while_a_click_arrives.done = True
+            spool.append(record(member, utm_content="during"))
+        return result
+
+    monkeypatch.setattr(draining, "store_file", store_while_a_click_arrives)
+    with app.app_context():
+        assert drain_spool() == 3
+        assert drain_spool() == 1
+    assert [c.utm_content for c in stored(app)] == ["c0", "c1", "c2", "during"]
 
 
 @pytest.mark.live
