@@ -83,9 +83,10 @@ def presented_token(req) -> str | None:
 
 
 # The token, its member and their roles in one statement: every token-authenticated request runs it.
+# Built once, its hash a parameter: every token-authenticated request runs it.
 TOKEN_WITH_MEMBER = (
     sa.select(ApiToken)
-    .where(ApiToken.revoked_at.is_(None))
+    .where(ApiToken.revoked_at.is_(None), ApiToken.token_hash == sa.bindparam("token_hash"))
     .options(joinedload(ApiToken.member).joinedload(Member.roles))
 )
 
@@ -95,9 +96,7 @@ def load_token_member(req):
     plaintext = presented_token(req)
     if plaintext is None:
         return None
-    token = (
-        db.session.scalars(TOKEN_WITH_MEMBER.where(ApiToken.token_hash == hash_token(plaintext))).unique().one_or_none()
-    )
+    token = db.session.scalars(TOKEN_WITH_MEMBER, {"token_hash": hash_token(plaintext)}).unique().one_or_none()
     if token is None or not token.member.can_sign_in:
         return None
     g.token_scopes = frozenset(token.scopes)

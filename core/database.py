@@ -1,10 +1,11 @@
-"""Engine tuning that the embedded SQLite default needs to serve several workers, and the
-dialect's INSERT ... ON CONFLICT on the two backends Peerloop runs on."""
+"""Engine tuning that the embedded SQLite default needs to serve several workers, the dialect's
+INSERT ... ON CONFLICT on the two backends Peerloop runs on, and reads kept for one transaction."""
 
 import sqlite3
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy import orm
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
@@ -20,6 +21,29 @@ def upsert_statement(table: sa.Table, bind: sa.Connection | None = None):
 def dialect_insert(table: sa.Table, dialect: str):
     """The INSERT of the dialect named (postgresql or sqlite), for statements built once."""
     return (postgresql if dialect == "postgresql" else sqlite).insert(table)
+
+
+TRANSACTION_READS = "peerloop_transaction_reads"
+
+
+def once_per_transaction(key: str, load):
+    """`load()` at most once per transaction of the session: for a few rows that a batch reads again
+    for every item (webhook subscriptions) and that seldom change. Forgotten when the transaction
+    ends, and by `forget_transaction_read(key)` when the caller changes them."""
+    reads = db.session.info.setdefault(TRANSACTION_READS, {})
+    if key not in reads:
+        reads[key] = load()
+    return reads[key]
+
+
+def forget_transaction_read(key: str) -> None:
+    db.session.info.get(TRANSACTION_READS, {}).pop(key, None)
+
+
+@sa.event.listens_for(orm.Session, "after_transaction_end")
+def forget_transaction_reads(session, transaction):
+    """Any end (commit, rollback, a savepoint's too): the next read sees what is committed now."""
+    session.info.pop(TRANSACTION_READS, None)
 
 
 @sa.event.listens_for(Engine, "connect")

@@ -80,6 +80,14 @@ def next_in_turn(rules: AssignmentRules) -> int:
     return owner
 
 
+def assign_new_leads(leads: list[Lead]) -> None:
+    """A batch's new MQLs: the rules are read once, and the leads visited only under round robin."""
+    rules = assignment_rules()
+    if rules.mode == "round_robin" and rules.seller_ids:
+        for lead in leads:
+            assign_new_lead(lead)
+
+
 def assign_new_lead(lead: Lead) -> int | None:
     """Give a new (or recycled) MQL an owner by the rules, who hears of it (lead_assigned)."""
     rules = assignment_rules()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects import postgresql
 
 from core.database import upsert_statement
 from core.extensions import db
@@ -29,16 +30,39 @@ def insert_ignoring_conflicts(table: sa.Table, values: dict | list[dict], return
 
 def insert_new_rows(table: sa.Table, rows: dict | list[dict], *returning) -> list[sa.Row]:
     """One INSERT ... ON CONFLICT DO NOTHING RETURNING: the `returning` columns of the rows that were
-    new (in no promised order), rows that conflict (or repeat an earlier one) skipped. On PostgreSQL
-    several rows go as one array per column (INSERT ... SELECT FROM unnest(...)): a short statement
-    that compiles and parses once whatever the count; elsewhere as one multi-row VALUES."""
+    new (in no promised order), rows that conflict (or repeat an earlier one) skipped."""
     rows = rows if isinstance(rows, list) else [rows]
+    return db.session.execute(insert_rows(table, rows).on_conflict_do_nothing().returning(*returning)).all()
+
+
+def insert_rows(table: sa.Table, rows: list[dict]):
+    """The dialect's INSERT of `rows` (dicts with the same keys), for the caller to add ON CONFLICT to.
+    On PostgreSQL several rows go as one JSON array (INSERT ... SELECT FROM json_to_recordset(...)):
+    a short statement that compiles and parses once whatever the count, runs as one statement (an
+    executemany runs one per row) and sends one parameter, which Python encodes in C (arrays of each
+    column would be encoded element by element); elsewhere as one multi-row VALUES."""
     stmt = upsert_statement(table)
     if len(rows) > 1 and db.session.get_bind().dialect.name == "postgresql":
         keys = list(rows[0])
-        columns = [sa.literal([row[key] for row in rows], type_=ARRAY(table.c[key].type)) for key in keys]
-        given = sa.func.unnest(*columns).table_valued(*keys).render_derived(name="given")
-        select = sa.select(*[sa.cast(given.c[key], table.c[key].type) for key in keys])
-        stmt = stmt.from_select(keys, select).on_conflict_do_nothing().returning(*returning)
-        return db.session.execute(stmt).all()
-    return db.session.execute(stmt.on_conflict_do_nothing().returning(*returning), rows).all()
+        given = given_rows(rows, {key: table.c[key].type for key in keys})
+        return stmt.from_select(keys, sa.select(*(given.c[key] for key in keys)))
+    return stmt.values(rows)
+
+
+def given_rows(rows: list[dict], types: dict):
+    """PostgreSQL: `rows` as a table named `given` with columns of `types`, sent as one JSON parameter."""
+    encoded = json.dumps([{key: row[key] for key in types} for row in rows], default=json_value, separators=(",", ":"))
+    return (
+        sa.func.json_to_recordset(sa.cast(sa.literal(encoded, sa.Text), postgresql.JSON))
+        .table_valued(*(sa.column(key, type_) for key, type_ in types.items()))
+        .render_derived(name="given", with_types=True)
+    )
+
+
+def json_value(value):
+    """Timestamps as ISO 8601 in UTC (as UTCDateTime binds them: a naive one is refused)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use core.models.utcnow()")
+        return value.astimezone(UTC).isoformat()
+    raise TypeError(f"{type(value).__name__} cannot be sent as JSON")

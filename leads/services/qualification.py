@@ -99,9 +99,9 @@ def qualify(member_ids: list[int], now) -> list[Lead]:
         for lead in leads
     ]
     db.session.execute(sa.insert(LeadStageChange), moves)
+    assignment.assign_new_leads(leads)
     app = current_app._get_current_object()
     for lead in leads:
-        assignment.assign_new_lead(lead)
         lead_qualified.send(app, lead=lead)
         logger.info("member %s qualified as lead %s", lead.member_id, lead.id)
     return leads

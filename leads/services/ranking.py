@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased
 
 from core.accounts.models import Member
@@ -24,7 +25,7 @@ from core.pagination import decode_cursor, encode_cursor
 from leads.models import Activity, Lead, MemberScore
 from leads.services import assignment
 from leads.services.common import SECONDS_PER_DAY, days_since_unix
-from leads.services.rules import current_rules, decay_factor
+from leads.services.rules import current_decay
 
 NUMBER = sa.literal(0.0, type_=sa.Float)
 SCORE_CURSOR = [NUMBER, NUMBER, MemberScore.member_id, NUMBER]  # S, fit, member id, instant (days)
@@ -60,9 +61,7 @@ def with_filters(stmt: sa.Select, filters: dict) -> sa.Select:
     return stmt
 
 
-def fit_levels() -> list[float]:
-    """Distinct fit values among leads (at most MAX_FIT_LEVELS + 1): one statement, a recursive
-    loose index scan (one index seek per value)."""
+def fit_levels_statement() -> sa.Select:
     leads = MemberScore.stage == "lead"
     first = sa.select(sa.func.min(MemberScore.fit).label("fit"), sa.literal(1).label("n")).where(leads)
     levels = first.cte("fit_levels", recursive=True)
@@ -70,7 +69,17 @@ def fit_levels() -> list[float]:
     levels = levels.union_all(
         sa.select(above, levels.c.n + 1).where(levels.c.fit.is_not(None), levels.c.n <= MAX_FIT_LEVELS)
     )
-    return list(db.session.scalars(sa.select(levels.c.fit).where(levels.c.fit.is_not(None)).order_by(levels.c.fit)))
+    return sa.select(levels.c.fit).where(levels.c.fit.is_not(None)).order_by(levels.c.fit)
+
+
+# Built once: building and keying this statement took longer than the database takes to run it.
+FIT_LEVELS = fit_levels_statement()
+
+
+def fit_levels() -> list[float]:
+    """Distinct fit values among leads (at most MAX_FIT_LEVELS + 1): one statement, a recursive
+    loose index scan (one index seek per value)."""
+    return list(db.session.connection().execute(FIT_LEVELS).scalars())
 
 
 def ranked_rows(filters: dict, factor: float, boundary: list | None, limit: int) -> list[tuple]:
@@ -94,7 +103,7 @@ def ranked_rows(filters: dict, factor: float, boundary: list | None, limit: int)
     # One row past `limit` per level: it shows whether a later row could still tie the last kept.
     firsts = [stmt.order_by(*order).limit(limit + 1).subquery() for stmt in streams]
     fetched: dict[float, list] = {level: [] for level in levels}
-    for row in db.session.execute(sa.union_all(*[sa.select(first) for first in firsts])):
+    for row in db.session.connection().execute(sa.union_all(*[sa.select(first) for first in firsts])).all():
         fetched[row.fit].append(row)
     rows = []
     for level, stmt in zip(levels, streams, strict=True):
@@ -183,7 +192,7 @@ def score_boundary(cursor: str) -> tuple[list, datetime]:
     """(S0, fit0, member0, instant) of a score cursor, every value checked before any arithmetic."""
     s0, fit0, member0, days = decode_cursor(cursor, SCORE_CURSOR)
     at = cursor_instant(days)
-    factor = decay_factor(current_rules(), at)
+    factor = current_decay(at)
     if member0 is None or not finite(s0, fit0) or not finite(s0 * factor + fit0, factor) or factor == 0.0:
         raise invalid_cursor()
     return [s0, fit0, member0, days], at
@@ -194,7 +203,7 @@ def list_leads(*, limit: int, cursor: str | None, sort: str = "score", **filters
     if sort == "recent":
         return recent_leads(limit=limit, cursor=cursor, **filters)
     boundary, at = score_boundary(cursor) if cursor else (None, utcnow())
-    factor = decay_factor(current_rules(), at)
+    factor = current_decay(at)
     rows = ranked_rows(filters, factor, boundary, limit + 1)
     leads = load_leads(rows[:limit], factor)
     if len(rows) <= limit:
@@ -216,12 +225,20 @@ PAGE = (
     .join(MemberScore, MemberScore.member_id == Lead.member_id)
     .outerjoin(OWNER, OWNER.id == Lead.owner_id)
 )  # fmt: skip
+# The page's ids as one array on PostgreSQL: an expanding IN renders and converts 100 placeholders
+# on every request, which cost more than the database takes to run the statement.
+PAGE_OF_IDS = {
+    "postgresql": PAGE.where(Lead.id == sa.any_(sa.bindparam("ids", type_=ARRAY(sa.Integer)))),
+    "sqlite": PAGE.where(Lead.id.in_(sa.bindparam("ids", expanding=True))),
+}
 
 
 def load_leads(rows: list[tuple], factor: float) -> list[SimpleNamespace]:
     """The leads of ranked rows (score, member_id, lead_id, S, fit), in their order, with the
     attributes LeadSchema and the console's list read (plain objects, not ORM ones)."""
-    found = db.session.execute(PAGE.where(Lead.id.in_([r[2] for r in rows]))) if rows else []
+    connection = db.session.connection()
+    page_of_ids = PAGE_OF_IDS[connection.dialect.name]
+    found = connection.execute(page_of_ids, {"ids": [r[2] for r in rows]}).all() if rows else []
     by_id = {row.id: row for row in found}
     return [lead_item(by_id[lead_id], score, s * factor, fit) for score, _, lead_id, s, fit in rows]
 
@@ -256,7 +273,7 @@ def lead_item(row, score: float, engagement: float, fit: float) -> SimpleNamespa
 
 def recent_leads(*, limit: int, cursor: str | None, **filters):
     """Most recently qualified first: ix_leads_created."""
-    factor = decay_factor(current_rules())
+    factor = current_decay()
     stmt = sa.select(Lead.id, Lead.member_id, MemberScore.engagement_sum, MemberScore.fit, Lead.created_at).join(
         MemberScore, MemberScore.member_id == Lead.member_id
     )
@@ -284,7 +301,7 @@ def rank_accounts(*, limit: int, cursor: str | None):
         at = cursor_instant(boundary[2])
         if not finite(boundary[0]) or boundary[1] is None:
             raise invalid_cursor()
-    factor = decay_factor(current_rules(), at)
+    factor = current_decay(at)
     score = (sa.func.sum(MemberScore.engagement_sum) * factor + sa.func.sum(MemberScore.fit)).label("score")
     lead_count = sa.func.count(Lead.id).label("leads")
     stmt = (

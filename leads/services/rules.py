@@ -109,8 +109,23 @@ def rebase_epoch(rules: ScoringRules) -> None:
 
 def decay_factor(rules: ScoringRules, at: datetime | None = None) -> float:
     """2^(−(t − E)/H): engagement now = S · this factor, the same for every member."""
-    days = days_since_unix(at or utcnow())
-    return 2.0 ** (-(days - rules.epoch_days) / rules.active_config["half_life_days"])
+    return decay_at(rules.epoch_days, rules.active_config["half_life_days"], at)
+
+
+def decay_at(epoch_days: float, half_life_days: float, at: datetime | None = None) -> float:
+    return 2.0 ** (-(days_since_unix(at or utcnow()) - epoch_days) / half_life_days)
+
+
+# The two numbers a read of current scores needs, without loading (and parsing) the rules.
+DECAY_TERMS = sa.select(ScoringRules.epoch_days, ScoringRules.active_config["half_life_days"].as_float()).where(
+    ScoringRules.id == RULES_ID
+)
+
+
+def current_decay(at: datetime | None = None) -> float:
+    """decay_factor of the current rules at `at` (now): for lists, which read scores only."""
+    terms = db.session.connection().execute(DECAY_TERMS).first()
+    return decay_at(*terms, at) if terms is not None else decay_factor(current_rules(), at)
 
 
 def needs_rescore(old: dict, new: dict) -> bool:

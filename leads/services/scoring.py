@@ -9,14 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
 
 from core.accounts.models import Member
-from core.database import upsert_statement
 from core.extensions import db
 from core.models import UTCDateTime, utcnow
 from leads.models import Activity, DailyCount, MemberScore
-from leads.services.common import days_since_unix, insert_ignoring_conflicts
+from leads.services.common import days_since_unix, given_rows, insert_ignoring_conflicts, insert_rows
 from leads.services.qualification import Standing, advance_stages
 from leads.services.rules import FREE_MAIL_DOMAINS, current_rules, decay_factor, fit_expression
 
@@ -125,16 +123,13 @@ def ensure_score_rows(members) -> None:
         {"member_id": m.id, "engagement_sum": 0.0, "fit": 0.0, "stage": "member", "organization": organization_of(m)}
         for m in sorted(members, key=lambda m: m.id)
     ]
-    db.session.execute(score_rows_upsert(), rows)
-
-
-def score_rows_upsert() -> sa.Insert:
-    table = MemberScore.__table__
-    stmt = upsert_statement(table)
-    return stmt.on_conflict_do_update(
-        index_elements=[table.c.member_id],
-        set_={"organization": stmt.excluded.organization},
-        where=table.c.organization.is_distinct_from(stmt.excluded.organization),
+    stmt = insert_rows(MemberScore.__table__, rows)
+    db.session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[MemberScore.member_id],
+            set_={"organization": stmt.excluded.organization},
+            where=MemberScore.organization.is_distinct_from(stmt.excluded.organization),
+        )
     )
 
 
@@ -172,12 +167,12 @@ def add_daily_counts(wanted: Counter) -> dict[tuple, int]:
         return {}
     table = DailyCount.__table__
     rows = [{"member_id": m, "activity_type": t, "day": d, "count": n} for (m, t, d), n in sorted(wanted.items())]
-    stmt = upsert_statement(table)
+    stmt = insert_rows(table, rows)
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.member_id, table.c.activity_type, table.c.day],
         set_={"count": table.c.count + stmt.excluded["count"]},
     ).returning(table.c.member_id, table.c.activity_type, table.c.day, table.c.count)
-    return {(m, t, d): n for m, t, d, n in db.session.execute(stmt, rows)}
+    return {(m, t, d): n for m, t, d, n in db.session.execute(stmt)}
 
 
 def score_activities(activities: list[NewActivity], facts: dict[int, sa.Row]) -> None:
@@ -227,15 +222,9 @@ def add_to_sums(increments: dict[int, Increment], fit_rules: list[dict]) -> list
     again (leads.services.rescore)."""
     ordered = sorted(increments.items())
     if len(ordered) > 1 and db.session.get_bind().dialect.name == "postgresql":
-        given = (
-            sa.func.unnest(
-                sa.literal([member_id for member_id, _ in ordered], type_=ARRAY(sa.Integer)),
-                sa.literal([step.total for _, step in ordered], type_=ARRAY(sa.Float)),
-                sa.literal([step.latest for _, step in ordered], type_=ARRAY(sa.DateTime(timezone=True))),
-            )
-            .table_valued("member_id", "total", "latest")
-            .render_derived(name="given")
-        )
+        rows = [{"member_id": m, "total": step.total, "latest": step.latest} for m, step in ordered]
+        types = {"member_id": sa.Integer(), "total": sa.Float(), "latest": sa.DateTime(timezone=True)}
+        given = given_rows(rows, types)
         stmt = sa.update(MemberScore).where(MemberScore.member_id == given.c.member_id)
         return add_to_sum(stmt, given.c.total, given.c.latest, fit_rules)
     rows = []

@@ -17,6 +17,7 @@ from flask import current_app
 from standardwebhooks import Webhook as Signer
 
 from core.accounts.models import Member
+from core.database import forget_transaction_read, once_per_transaction
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 from core.models import utcnow
@@ -27,6 +28,7 @@ from leads.services.webhook_transport import DeadlineExceeded, check_url, post
 
 logger = logging.getLogger(__name__)
 DELIVER_WEBHOOK_TASK = "leads.deliver_webhook"  # leads.tasks.deliver_webhook
+SUBSCRIPTIONS = "webhook_subscriptions"
 
 
 def private_urls_allowed() -> bool:
@@ -46,6 +48,7 @@ def create_webhook(url: str, events: list[str], actor_id: int) -> Webhook:
     )
     db.session.add(webhook)
     db.session.flush()
+    forget_transaction_read(SUBSCRIPTIONS)
     webhook.plaintext_secret = secret  # shown in this response only
     return webhook
 
@@ -64,6 +67,7 @@ def list_webhooks(*, limit: int, cursor: str | None):
 def delete_webhook(webhook: Webhook) -> None:
     webhook.deleted_at = utcnow()
     db.session.flush()
+    forget_transaction_read(SUBSCRIPTIONS)
 
 
 def list_deliveries(webhook: Webhook, *, limit: int, cursor: str | None):
@@ -74,18 +78,31 @@ def list_deliveries(webhook: Webhook, *, limit: int, cursor: str | None):
 def publish(event_type: str, data: dict) -> list[WebhookDelivery]:
     """A delivery per subscribed webhook, sent once the caller commits."""
     payload = {"type": event_type, "timestamp": utcnow().isoformat(), "data": data}
-    deliveries = []
-    for webhook in db.session.scalars(sa.select(Webhook).where(Webhook.deleted_at.is_(None))):
-        if event_type in webhook.events:
-            delivery = WebhookDelivery(
-                webhook_id=webhook.id, message_id=f"msg_{uuid.uuid4().hex}", event_type=event_type, payload=payload
-            )
-            db.session.add(delivery)
-            deliveries.append(delivery)
+    deliveries = [
+        WebhookDelivery(
+            webhook_id=webhook_id, message_id=f"msg_{uuid.uuid4().hex}", event_type=event_type, payload=payload
+        )
+        for webhook_id in subscribed(event_type)
+    ]
+    if not deliveries:
+        return []
+    db.session.add_all(deliveries)
     db.session.flush()
     for delivery in deliveries:
         enqueue_after_commit(DELIVER_WEBHOOK_TASK, delivery.id)
     return deliveries
+
+
+def subscribed(event_type: str) -> list[int]:
+    """The live webhooks subscribed to `event_type`, read once per transaction: a batch that
+    qualifies many leads asks for every one of them."""
+    subscriptions = once_per_transaction(SUBSCRIPTIONS, read_subscriptions)
+    return [webhook_id for webhook_id, events in subscriptions if event_type in events]
+
+
+def read_subscriptions() -> list[tuple[int, frozenset]]:
+    rows = db.session.execute(sa.select(Webhook.id, Webhook.event_list).where(Webhook.deleted_at.is_(None)))
+    return [(webhook_id, frozenset(event_list.split())) for webhook_id, event_list in rows]
 
 
 def lead_payload(lead: Lead) -> dict:
