@@ -42,8 +42,10 @@ def forget_transaction_read(key: str) -> None:
 
 @sa.event.listens_for(orm.Session, "after_transaction_end")
 def forget_transaction_reads(session, transaction):
-    """Any end (commit, rollback, a savepoint's too): the next read sees what is committed now."""
-    session.info.pop(TRANSACTION_READS, None)
+    """When the transaction ends (commit or rollback) or a savepoint does, the next read sees what
+    is there now; the inner steps of a flush end nothing."""
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(TRANSACTION_READS, None)
 
 
 @sa.event.listens_for(Engine, "connect")

@@ -3,6 +3,7 @@
 import json
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 from webargs.flaskparser import FlaskParser
@@ -45,9 +46,11 @@ class BaseSchema(Schema):
 
     @pre_load(pass_collection=True)
     def refuse_unstorable_text(self, data, **kwargs):
-        """Databases cannot store NUL or lone surrogates: a 422 naming the field, not a 500."""
+        """Databases cannot store NUL or lone surrogates: a 422 naming the field, not a 500. Fields
+        holding schemas of this kind are left to them (a batch's messages are walked once)."""
         if isinstance(data, Mapping):
-            problems = {key: first_problem([key, value]) for key, value in data.items()}
+            nested = self.keys_checked_by_nested_schemas
+            problems = {key: first_problem([key, value]) for key, value in data.items() if key not in nested}
             bad = {
                 key if is_storable_text(str(key)) else "body": [problem]
                 for key, problem in problems.items()
@@ -56,6 +59,20 @@ class BaseSchema(Schema):
             if bad:
                 raise ValidationError(bad)
         return data
+
+    @cached_property
+    def keys_checked_by_nested_schemas(self) -> frozenset:
+        """The keys whose values a schema of this kind checks itself: a Nested one, or a List of them."""
+        return frozenset(
+            field.data_key or name
+            for name, field in self.load_fields.items()
+            if isinstance(nested_schema(field), BaseSchema)
+        )
+
+
+def nested_schema(field: fields.Field):
+    inner = getattr(field, "inner", field)
+    return inner.schema if isinstance(inner, fields.Nested) else None
 
 
 class Trimmed(fields.String):

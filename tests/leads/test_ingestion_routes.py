@@ -84,6 +84,9 @@ def test_gzip_bomb_is_413(client, app, ingest_headers):
         ({**track("x"), "event": ""}, "batch.1.event"),
         ({**track("x"), "event": "fit"}, "batch.1.event"),
         ({"type": "identify", "userId": "u", "messageId": "x", "traits": {"email": "nope"}}, "batch.1.traits.email"),
+        ({**track("x"), "properties": {"path": "/a\u0000b"}}, "batch.1.properties"),
+        ({**track("x"), "context": {"page": {"title": "\ud800"}}}, "batch.1.context"),
+        ({**track("x"), "messageId": "x\u0000"}, "batch.1.messageId"),
     ],
 )
 def test_one_bad_event_rejects_the_whole_batch_naming_it(client, app, ingest_headers, event, field):
@@ -96,7 +99,14 @@ def test_one_bad_event_rejects_the_whole_batch_naming_it(client, app, ingest_hea
 
 @pytest.mark.parametrize(
     ("body", "field"),
-    [({}, "events"), ({"events": []}, "events"), ({"events": "x"}, "events"), ({"events": [{}]}, "events.0.messageId")],
+    [
+        ({}, "events"),
+        ({"events": []}, "events"),
+        ({"events": "x"}, "events"),
+        ({"events": [{}]}, "events.0.messageId"),
+        ({"events": ["a\u0000"]}, "events.0._schema"),
+        ({"events": [track("e-1")], "extra\u0000": 1}, "body"),
+    ],
 )
 def test_events_endpoint_validates(client, ingest_headers, body, field):
     response = client.post("/api/v1/events", json=body, headers=ingest_headers["bearer"])

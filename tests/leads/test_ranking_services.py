@@ -83,3 +83,11 @@ def test_near_ties_across_fit_levels_are_each_listed_once_in_order(app_ctx, monk
     everyone, _ = list_leads(limit=10, cursor=None)
     assert [lead.current_score for lead in everyone] == [50.0, 49.99999999999999, 20.0]
     assert walk(limit) == [lead.id for lead in everyone]
+
+
+def test_lists_score_with_the_decay_of_the_rules_in_force(app_ctx):
+    install_rules({**RULES, "half_life_days": 7})
+    at = datetime(2026, 11, 1, 12, tzinfo=UTC)
+    assert ranking.current_decay(at) == decay_factor(current_rules(), at)
+    a_week_later = datetime(2026, 11, 8, 12, tzinfo=UTC)
+    assert ranking.current_decay(a_week_later) == pytest.approx(ranking.current_decay(at) / 2, rel=1e-12)

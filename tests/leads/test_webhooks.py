@@ -375,3 +375,22 @@ def test_the_delivery_task_run_twice_sends_once(app_ctx, private_webhooks, recei
     db.session.expire_all()
     assert len(receiver.requests) == 1
     assert db.session.get(WebhookDelivery, delivery.id).attempt_count == 1
+
+
+def test_a_webhook_made_or_deleted_in_a_transaction_counts_for_what_it_publishes_next(app_ctx, private_webhooks):
+    """Subscriptions are read once per transaction; making or deleting a webhook there refreshes them."""
+    admin = MemberFactory()
+    assert publish("lead.qualified", {"lead_id": 1}) == []
+    webhook = webhooks.create_webhook("http://127.0.0.1:9/hook", ["lead.qualified"], admin.id)
+    assert [d.webhook_id for d in publish("lead.qualified", {"lead_id": 2})] == [webhook.id]
+    assert publish("lead.status_changed", {"lead_id": 2}) == []
+    webhooks.delete_webhook(webhook)
+    assert publish("lead.qualified", {"lead_id": 3}) == []
+
+
+def test_a_webhook_another_transaction_made_is_seen_by_the_next_one(app, private_webhooks):
+    with app.app_context():
+        assert publish("lead.qualified", {"lead_id": 1}) == []
+        WebhookFactory(url="http://127.0.0.1:9/hook", event_list="lead.qualified", allow_private=True)
+        db.session.commit()  # the transaction that read no subscriptions ends
+        assert len(publish("lead.qualified", {"lead_id": 2})) == 1
