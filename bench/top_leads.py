@@ -60,9 +60,13 @@ def sorts_everything(plan: list[str]) -> bool:
 
 
 def ranking_plans(connection, sent: list[tuple[str, dict]]) -> list[list[str]]:
-    """EXPLAIN of each statement that reads lead_scores in order (the ranking), largest plan first."""
-    plans = [explain(connection, sql, params) for sql, params in sent if "lead_scores" in sql and "ORDER BY" in sql]
+    """EXPLAIN of each statement that orders lead_scores rows (the ranking), largest plan first. (The
+    fit-level look-up sorts the few distinct fit values its loose index scan found, not leads.)"""
+    plans = [explain(connection, sql, params) for sql, params in sent if RANKING.search(sql)]
     return sorted(plans, key=len, reverse=True)
+
+
+RANKING = re.compile(r"ORDER BY lead_scores\.")
 
 
 def run(app, url: str, scale: float) -> list[Row]:
@@ -102,7 +106,7 @@ def run(app, url: str, scale: float) -> list[Row]:
             met=ms(p50) <= 50 and ratio <= 2 and not sorted_all,
             notes=(
                 f"p99 {ms(percentile(api_times, 99)):.1f} vs {ms(percentile(raw_times, 99)):.1f} ms "
-                f"({len(api_times)} requests, {len(sent)} statements each, {len(plans)} ordered reads of lead_scores); "
+                f"({len(api_times)} requests, {len(sent)} statements each, {len(plans)} ordering lead_scores rows); "
                 f"plan: " + " | ".join(line.strip() for line in plan[:PLAN_LINES])
             ),
             extra={

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
+from functools import lru_cache
 from types import SimpleNamespace
 
 import sqlalchemy as sa
@@ -82,34 +83,53 @@ def fit_levels() -> list[float]:
     return list(db.session.connection().execute(FIT_LEVELS).scalars())
 
 
+RANK_BASE = (
+    sa.select(Lead.id, MemberScore.member_id, MemberScore.engagement_sum, MemberScore.fit)
+    .select_from(MemberScore)
+    .join(Lead, Lead.member_id == MemberScore.member_id)
+    .where(MemberScore.stage == "lead")
+)
+RANK_ORDER = (MemberScore.engagement_sum.desc(), MemberScore.member_id.desc())
+
+
 def ranked_rows(filters: dict, factor: float, boundary: list | None, limit: int) -> list[tuple]:
     """(score, member_id, lead_id, S, fit) of the next `limit` leads, highest score first: the first
     `limit` rows of every fit level in one statement (a UNION ALL of index range scans), merged here."""
-    base = (
-        sa.select(Lead.id, MemberScore.member_id, MemberScore.engagement_sum, MemberScore.fit)
-        .select_from(MemberScore)
-        .join(Lead, Lead.member_id == MemberScore.member_id)
-        .where(MemberScore.stage == "lead")
-    )
-    base = with_filters(base, filters)
     levels = fit_levels()
     if len(levels) > MAX_FIT_LEVELS:
-        return sorted_rows(base, factor, boundary, limit, filters)
+        return sorted_rows(with_filters(RANK_BASE, filters), factor, boundary, limit, filters)
     if not levels:
         return []
     last = None if boundary is None else (boundary[0] * factor + boundary[1], boundary[2])
-    streams = [level_stream(base, level, factor, last, filters) for level in levels]
-    order = (MemberScore.engagement_sum.desc(), MemberScore.member_id.desc())
-    # One row past `limit` per level: it shows whether a later row could still tie the last kept.
-    firsts = [stmt.order_by(*order).limit(limit + 1).subquery() for stmt in streams]
+    if last is None and filters.get("min_score") is None and filters.get("overdue") is None:
+        streams, firsts = same_level_statements(tuple(levels), limit, tuple(sorted(filters.items())))
+    else:  # the statements depend on the time (the decay, the claim deadline): built for this request
+        streams, firsts = level_statements(levels, limit, filters, factor, last)
     fetched: dict[float, list] = {level: [] for level in levels}
-    for row in db.session.connection().execute(sa.union_all(*[sa.select(first) for first in firsts])).all():
+    for row in db.session.connection().execute(firsts).all():
         fetched[row.fit].append(row)
     rows = []
     for level, stmt in zip(levels, streams, strict=True):
         chunk = sorted(fetched[level], key=lambda r: (r.engagement_sum, r.member_id), reverse=True)
         rows += level_rows(stmt, factor, last, limit, chunk)
     return sorted(rows, reverse=True)[:limit]
+
+
+def level_statements(levels: list[float], limit: int, filters: dict, factor: float | None, last: tuple | None):
+    """Each fit level's range of leads, and one UNION ALL of their first `limit` + 1 rows (one row
+    past `limit` per level shows whether a later row could still tie the last kept)."""
+    base = with_filters(RANK_BASE, filters)
+    streams = [level_stream(base, level, factor, last, filters) for level in levels]
+    firsts = [stmt.order_by(*RANK_ORDER).limit(limit + 1).subquery() for stmt in streams]
+    return streams, sa.union_all(*[sa.select(first) for first in firsts])
+
+
+@lru_cache(maxsize=64)
+def same_level_statements(levels: tuple[float, ...], limit: int, filter_items: tuple):
+    """level_statements of a first page whose statements do not depend on the time, kept: a list
+    opened again with the same fit levels, size and filters reuses them (building and keying them
+    took about as long as the database takes to run them)."""
+    return level_statements(list(levels), limit, dict(filter_items), None, None)
 
 
 def level_stream(base: sa.Select, level: float, factor: float, last: tuple | None, filters: dict) -> sa.Select:
@@ -135,7 +155,6 @@ def level_rows(stmt: sa.Select, factor: float, last: tuple | None, limit: int, c
 
     The index gives S order; scores that round equal may order by member id differently, and the
     range predicate is loose, so read on until no further row can still rank among them (rare)."""
-    order = (MemberScore.engagement_sum.desc(), MemberScore.member_id.desc())
     kept: list[tuple] = []
     size = limit + 1
     while True:
@@ -154,7 +173,7 @@ def level_rows(stmt: sa.Select, factor: float, last: tuple | None, limit: int, c
             sa.tuple_(MemberScore.engagement_sum, MemberScore.member_id)
             < sa.tuple_(sa.literal(s, type_=sa.Float), sa.literal(member_id))
         )
-        chunk = db.session.execute(seek.order_by(*order).limit(size)).all()
+        chunk = db.session.execute(seek.order_by(*RANK_ORDER).limit(size)).all()
 
 
 def sorted_rows(base: sa.Select, factor: float, boundary: list | None, limit: int, filters: dict) -> list[tuple]:
