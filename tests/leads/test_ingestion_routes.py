@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from core.accounts.models import Member
 from core.extensions import db
 from leads.models import Activity, Identity, MemberScore
+from leads.schemas.events import MAX_BATCH
+from tests.factories import MemberFactory
 from tests.leads.conftest import RULES, install_rules
 
 
@@ -224,3 +226,29 @@ def test_gzip_is_inflated_only_for_an_authorised_ingestion_call(client, auth, in
     seller = auth.client("sales")
     listed = seller.get("/api/v1/leads", data=b"not gzip at all", headers={"Content-Encoding": "gzip"})
     assert listed.status_code == 200
+
+
+def test_a_full_batch_for_many_people_is_stored_and_scored_at_once(client, app, ingest_headers):
+    """MAX_BATCH events for 100 members: the multi-row statements hold on both databases."""
+    with app.app_context():
+        members = [MemberFactory() for _ in range(100)]
+        db.session.flush()
+        db.session.add_all(Identity(kind="user_id", external_id=f"full-{m.id}", member_id=m.id) for m in members)
+        db.session.commit()
+        ids = [m.id for m in members]
+    events = ("pricing_viewed", "page_viewed", "content_shared")
+    batch = [track(f"full-{n}", event=events[n % 3], userId=f"full-{ids[n % 100]}") for n in range(MAX_BATCH)]
+    response = client.post("/api/v1/segment/v1/batch", json={"batch": batch}, headers=ingest_headers["basic"])
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["stored"] == MAX_BATCH
+    with app.app_context():
+        per_member = dict(
+            db.session.execute(
+                sa.select(Activity.member_id, sa.func.count())
+                .where(Activity.member_id.in_(ids))
+                .group_by(Activity.member_id)
+            ).all()
+        )
+        scored = db.session.scalars(sa.select(MemberScore).where(MemberScore.member_id.in_(ids))).all()
+    assert per_member == {member_id: MAX_BATCH // 100 for member_id in ids}
+    assert len(scored) == 100 and all(score.engagement_sum > 0 for score in scored)
