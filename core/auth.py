@@ -82,8 +82,8 @@ def presented_token(req) -> str | None:
     return None
 
 
-# The token, its member and their roles in one statement: every token-authenticated request runs it.
-# Built once, its hash a parameter: every token-authenticated request runs it.
+# The token, its member and their roles in one statement, built once with the hash as a parameter:
+# every token-authenticated request runs it.
 TOKEN_WITH_MEMBER = (
     sa.select(ApiToken)
     .where(ApiToken.revoked_at.is_(None), ApiToken.token_hash == sa.bindparam("token_hash"))

@@ -219,6 +219,7 @@ def score_boundary(cursor: str) -> tuple[list, datetime]:
 
 def list_leads(*, limit: int, cursor: str | None, sort: str = "score", **filters):
     """Keyset pages; by score, every page uses the decay factor of the first page's instant."""
+    db.session.flush()  # the reads below go to the connection, past the session's autoflush
     if sort == "recent":
         return recent_leads(limit=limit, cursor=cursor, **filters)
     boundary, at = score_boundary(cursor) if cursor else (None, utcnow())

@@ -124,7 +124,7 @@ DECAY_TERMS = sa.select(ScoringRules.epoch_days, ScoringRules.active_config["hal
 
 def current_decay(at: datetime | None = None) -> float:
     """decay_factor of the current rules at `at` (now): for lists, which read scores only."""
-    terms = db.session.connection().execute(DECAY_TERMS).first()
+    terms = db.session.execute(DECAY_TERMS).first()
     return decay_at(*terms, at) if terms is not None else decay_factor(current_rules(), at)
 
 
