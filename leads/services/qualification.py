@@ -14,7 +14,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defaultload, joinedload
 
 from core.accounts.models import Member
 from core.extensions import db
@@ -91,8 +91,14 @@ def qualify(member_ids: list[int], now) -> list[Lead]:
     new_ids = [lead_id for (lead_id,) in insert_new_rows(Lead.__table__, rows, Lead.id)]
     if not new_ids:
         return []
-    stmt = sa.select(Lead).where(Lead.id.in_(new_ids)).options(joinedload(Lead.member).lazyload(Member.roles))
-    leads = list(db.session.scalars(stmt.order_by(Lead.id)))  # roles are not what an announcement needs
+    # Roles are not what an announcement needs, on either path to the member (the score's member is
+    # the lead's own, found in the session without a statement).
+    stmt = (
+        sa.select(Lead)
+        .where(Lead.id.in_(new_ids))
+        .options(joinedload(Lead.member).lazyload(Member.roles), defaultload(Lead.score).lazyload(MemberScore.member))
+    )
+    leads = list(db.session.scalars(stmt.order_by(Lead.id)))
     conversions.record_conversions([lead.member_id for lead in leads], "lead", now)
     moves = [
         {"lead_id": lead.id, "from_stage": None, "to_stage": "mql", "by_id": None, "at": now, "reason": QUALIFIED}
