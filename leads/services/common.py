@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from core.database import upsert_statement
 from core.extensions import db
+from core.models import UTCDateTime
 
 SECONDS_PER_DAY = 86400.0
+UTC_DATETIME = UTCDateTime()
 
 
 def days_since_unix(moment: datetime) -> float:
@@ -60,9 +62,7 @@ def given_rows(rows: list[dict], types: dict):
 
 
 def json_value(value):
-    """Timestamps as ISO 8601 in UTC (as UTCDateTime binds them: a naive one is refused)."""
+    """Timestamps as ISO 8601 in UTC, bound as UTCDateTime binds them (a naive one is refused)."""
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given; use core.models.utcnow()")
-        return value.astimezone(UTC).isoformat()
+        return UTC_DATETIME.process_bind_param(value, None).isoformat()
     raise TypeError(f"{type(value).__name__} cannot be sent as JSON")

@@ -113,6 +113,7 @@ def decay_factor(rules: ScoringRules, at: datetime | None = None) -> float:
 
 
 def decay_at(epoch_days: float, half_life_days: float, at: datetime | None = None) -> float:
+    """decay_factor from its two terms."""
     return 2.0 ** (-(days_since_unix(at or utcnow()) - epoch_days) / half_life_days)
 
 

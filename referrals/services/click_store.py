@@ -32,6 +32,20 @@ class Stored:
     visitor_id: str | None = field(compare=False, default=None)
 
 
+# The clicks whose contributions a batch changes: its visitors' clicks, and rows without a visitor.
+AFFECTED_CLICKS = sa.or_(
+    Click.visitor_id.in_(sa.bindparam("visitors", expanding=True)),
+    Click.id.in_(sa.bindparam("rows", expanding=True)),
+)
+
+
+@lru_cache(maxsize=4)
+def rollup_adjustment(dialect: str, sign: int):
+    """Built once per dialect and sign: building and keying this statement for every batch cost
+    the drainer more than running it."""
+    return click_contributions_upsert(dialect, AFFECTED_CLICKS, sign)
+
+
 def store_clicks(connection: sa.Connection, records: list[dict]) -> list[int]:
     """Store clicks (dicts of Click columns) and adjust the rollups; the caller commits.
     Returns the ids of the rows inserted (a click counted on an existing row has none)."""
@@ -54,20 +68,6 @@ def store_clicks(connection: sa.Connection, records: list[dict]) -> list[int]:
         )
     connection.execute(rollup_adjustment(dialect, 1), {"visitors": visitors, "rows": keyless + new_keyless})
     return ids
-
-
-# The clicks whose contributions a batch changes: its visitors' clicks, and rows without a visitor.
-AFFECTED_CLICKS = sa.or_(
-    Click.visitor_id.in_(sa.bindparam("visitors", expanding=True)),
-    Click.id.in_(sa.bindparam("rows", expanding=True)),
-)
-
-
-@lru_cache(maxsize=4)
-def rollup_adjustment(dialect: str, sign: int):
-    """Built once per dialect and sign: building and keying this statement for every batch cost
-    the drainer more than running it."""
-    return click_contributions_upsert(dialect, AFFECTED_CLICKS, sign)
 
 
 def with_known_links(connection: sa.Connection, records: list[dict]) -> list[dict]:
