@@ -5,7 +5,18 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 
-from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import (
+    EXCLUDE,
+    INCLUDE,
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    missing,
+    pre_load,
+    validate,
+    validates_schema,
+)
 from webargs.flaskparser import FlaskParser
 
 UNSTORABLE_TEXT = "Text must be valid Unicode without NUL characters."
@@ -31,9 +42,11 @@ def first_problem(value) -> str | None:
         item, depth = pending.pop()
         if depth > MAX_JSON_DEPTH:
             return TOO_DEEP
-        if isinstance(item, str) and not is_storable_text(item):
-            return UNSTORABLE_TEXT
-        if isinstance(item, Mapping):
+        if isinstance(item, str):
+            # Most text is plain ASCII without NUL: two C-speed scans decide it.
+            if not (item.isascii() and "\x00" not in item) and not is_storable_text(item):
+                return UNSTORABLE_TEXT
+        elif isinstance(item, Mapping):
             pending.extend((part, depth + 1) for pair in item.items() for part in pair)
         elif isinstance(item, list | tuple):
             pending.extend((part, depth + 1) for part in item)
@@ -50,7 +63,10 @@ class BaseSchema(Schema):
         holding schemas of this kind are left to them (a batch's messages are walked once)."""
         if isinstance(data, Mapping):
             nested = self.keys_checked_by_nested_schemas
-            problems = {key: first_problem([key, value]) for key, value in data.items() if key not in nested}
+            own = {key: value for key, value in data.items() if key not in nested} if nested else data
+            if first_problem(own) is None:
+                return data  # the usual case: one walk, and no field to name
+            problems = {key: first_problem([key, value]) for key, value in own.items()}
             bad = {
                 key if is_storable_text(str(key)) else "body": [problem]
                 for key, problem in problems.items()
@@ -68,6 +84,61 @@ class BaseSchema(Schema):
             for name, field in self.load_fields.items()
             if isinstance(nested_schema(field), BaseSchema)
         )
+
+
+class LeanFieldLoop(BaseSchema):
+    """For a flat schema loaded many times per request (a batch's messages): marshmallow's field
+    loop visits every declared field of every message, present or not, through a closure and an
+    error store. This loop visits the keys given and the fields with a load default, and hands
+    anything else (a required field missing, an unknown key under RAISE, any error) to
+    marshmallow's own loop, so the result and every error message are marshmallow's. Hooks
+    (pre_load, validators, post_load) run as for any schema."""
+
+    def _deserialize(self, data, *, error_store, many=False, partial=None, unknown=RAISE, index=None):
+        loaded = None
+        if not many and not partial and isinstance(data, Mapping) and self._lean_fields is not None:
+            loaded = self._lean_deserialize(data, unknown)
+        if loaded is None:
+            return super()._deserialize(
+                data, error_store=error_store, many=many, partial=partial, unknown=unknown, index=index
+            )
+        return loaded
+
+    @cached_property
+    def _lean_fields(self) -> dict | None:
+        """{data key: (result key, field)}; None when a result key is dotted (marshmallow nests it)."""
+        plan = {(f.data_key or name): (f.attribute or name, f) for name, f in self.load_fields.items()}
+        return None if any("." in key for key, _ in plan.values()) else plan
+
+    @cached_property
+    def _lean_defaults(self) -> tuple[list, frozenset]:
+        """The fields whose absence marshmallow fills in (a load default) or refuses (required)."""
+        defaults = [(key, f) for key, (_, f) in self._lean_fields.items() if f.load_default is not missing]
+        return defaults, frozenset(key for key, (_, f) in self._lean_fields.items() if f.required)
+
+    def _lean_deserialize(self, data: Mapping, unknown) -> dict | None:
+        fields_by_key, (defaults, required) = self._lean_fields, self._lean_defaults
+        loaded = self.dict_class()
+        try:
+            for key, value in data.items():
+                known = fields_by_key.get(key)
+                if known is None:
+                    if unknown == INCLUDE:
+                        loaded[key] = value
+                    elif unknown != EXCLUDE:
+                        return None
+                    continue
+                result = known[1].deserialize(value, key, data)
+                if result is not missing:
+                    loaded[known[0]] = result
+            if not required.issubset(data.keys()):
+                return None
+            for key, field in defaults:
+                if key not in data:
+                    loaded[fields_by_key[key][0]] = field.deserialize(missing, key, data)
+        except ValidationError:
+            return None
+        return loaded
 
 
 def nested_schema(field: fields.Field):

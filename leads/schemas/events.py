@@ -8,7 +8,7 @@ from functools import cache
 
 from marshmallow import EXCLUDE, ValidationError, fields, validate, validates_schema
 
-from core.schemas import BaseSchema
+from core.schemas import BaseSchema, LeanFieldLoop
 from leads.schemas.rules import RESERVED_TYPES
 
 CALL_TYPES = ("track", "identify", "page", "screen", "alias", "group")
@@ -31,7 +31,7 @@ def flatten(messages, prefix: str = "") -> dict:
     return flat
 
 
-class MessageSchema(BaseSchema):
+class MessageSchema(LeanFieldLoop):
     """One Segment-spec message (the fields Segment's libraries send)."""
 
     type = fields.String(validate=validate.OneOf(CALL_TYPES), load_default="track")

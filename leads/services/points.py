@@ -27,21 +27,15 @@ DETAILS = (Activity.id, Activity.occurred_at, Activity.source, Activity.subject_
 def scored_activities(config: dict, epoch_days: float, *where, details: bool = True) -> sa.Subquery:
     """The activities `where` selects with `points` and `decayed` (points · 2^((t − E)/H), relative
     to the epoch E the sums use); with `details`, what the explanation lists too (a rescore only
-    sums). Only the types with a daily cap are ranked within their day (a window over those rows
-    alone); caps rank a member's whole day, whatever `where` keeps of it, so `where` should select
-    whole members."""
+    sums). Every row is ranked within its member's type and day: ix_lead_activities_member_scores
+    holds them in that order, so one index range feeds the window without a sort (a union of the
+    capped and uncapped types read the range twice). Caps rank a member's whole day, whatever
+    `where` keeps of it, so `where` should select whole members."""
     columns = (*SUMMED, *DETAILS) if details else SUMMED
-    chosen = (Activity.member_id.is_not(None), *where)
-    capped = list(config["daily_caps"])
-    uncapped = sa.select(*columns, sa.literal(1).label("rank")).where(*chosen, Activity.activity_type.not_in(capped))
     rank = sa.func.row_number().over(
         partition_by=(Activity.member_id, Activity.activity_type, Activity.day), order_by=Activity.id
     )
-    ranked = (
-        sa.union_all(uncapped, sa.select(*columns, rank).where(*chosen, Activity.activity_type.in_(capped)))
-        if capped
-        else uncapped
-    ).subquery("ranked")
+    ranked = sa.select(*columns, rank.label("rank")).where(Activity.member_id.is_not(None), *where).subquery("ranked")
     points = points_case(config, ranked.c.activity_type, ranked.c.rank)
     exponent = (ranked.c.occurred_days - sa.literal(float(epoch_days))) / sa.literal(float(config["half_life_days"]))
     decayed = points * sa.func.power(sa.literal(2.0), exponent)

@@ -65,14 +65,12 @@ def rescore_members(config: dict, member_filter, new_fit: bool = True) -> None:
         .group_by(target.member_id)
         .subquery("sums")
     )
-    db.session.execute(
-        sa.update(MemberScore)
-        .where(MemberScore.member_id == sums.c.member_id, Member.id == MemberScore.member_id)
-        .values(
-            engagement_next=sums.c.total, fit_next=fit_expression(config["fit_rules"]) if new_fit else MemberScore.fit
-        )
-        .execution_options(synchronize_session=False)
-    )
+    stmt = sa.update(MemberScore).where(MemberScore.member_id == sums.c.member_id, member_filter(MemberScore.member_id))
+    if new_fit:  # only new fit rules read the members' profiles (a join with members per chunk)
+        stmt = stmt.where(Member.id == MemberScore.member_id).values(fit_next=fit_expression(config["fit_rules"]))
+    else:
+        stmt = stmt.values(fit_next=MemberScore.fit)
+    db.session.execute(stmt.values(engagement_next=sums.c.total).execution_options(synchronize_session=False))
 
 
 def fit_changes(job: ScoringJob) -> bool:
