@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+import json
 import math
 from datetime import UTC, datetime
+from functools import lru_cache
 
 import sqlalchemy as sa
 
@@ -166,8 +168,14 @@ def rule_condition(rule: dict):
 
 
 def fit_expression(fit_rules: list[dict]):
-    """Σ points of matching rules, over `members` joined with `lead_scores`."""
-    terms = [sa.case((rule_condition(rule), float(rule["points"])), else_=0.0) for rule in fit_rules]
+    """Σ points of matching rules, over `members` joined with `lead_scores`: built once per set of
+    rules (every batch scored needs it, and the free-mail test alone is a LIKE per domain)."""
+    return fit_expression_of(json.dumps(fit_rules, sort_keys=True))
+
+
+@lru_cache(maxsize=32)
+def fit_expression_of(fit_rules_json: str):
+    terms = [sa.case((rule_condition(rule), float(rule["points"])), else_=0.0) for rule in json.loads(fit_rules_json)]
     return sum(terms[1:], terms[0]) if terms else sa.literal(0.0)
 
 
