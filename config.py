@@ -120,6 +120,11 @@ class Config:
     # Pre-ping survives database restarts at the price of one round trip per request. Errors and
     # logs never show a statement's parameters: they carry secrets, tokens and emails.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": env_bool("DATABASE_POOL_PRE_PING", True), "hide_parameters": True}
+    # PostgreSQL's planner price of a random page read, set on each connection (core.database.tune_planner):
+    # Peerloop reads by index from memory, the server's default prices spinning disks. "server" keeps it.
+    DATABASE_RANDOM_PAGE_COST = (
+        None if env_str("DATABASE_RANDOM_PAGE_COST") == "server" else env_float("DATABASE_RANDOM_PAGE_COST", 1.1)
+    )
     # Deferred work is an outbox row; a sweep re-sends what is still pending this often.
     OUTBOX_SWEEP_SECONDS = env_int("OUTBOX_SWEEP_SECONDS", 60)
     # True: deferred work runs in the committing thread, right after the commit (tests). False:

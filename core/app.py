@@ -20,6 +20,7 @@ from core.accounts.seed import seed_demo as seed_accounts
 from core.caller import RequestIdFilter, assign_request_id
 from core.celery import celery_init_app as bind_celery
 from core.cli import seed_demo, users_cli
+from core.database import tune_planner
 from core.errors import register_errorhandlers
 from core.extensions import api, cors, db, limiter, login_manager, migrate
 from core.health import health_bp
@@ -73,6 +74,7 @@ def create_links_app(config: type[Config] | None = None, **overrides) -> Flask:
         }
     register_proxies(app)
     db.init_app(app)
+    tune_planner(app)
     app.session_interface = NoSessions()
     app.before_request(assign_request_id)
     app.after_request(add_link_headers)
@@ -133,6 +135,7 @@ def configure_logging(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    tune_planner(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     limiter.init_app(app)

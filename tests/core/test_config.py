@@ -1,9 +1,10 @@
 """Configuration from the environment."""
 
 import pytest
+import sqlalchemy as sa
 from celery.schedules import crontab
 
-from config import Config, ProductionConfig, celery_settings, config_for, database_url, env_list, env_str
+from config import Config, ProductionConfig, TestConfig, celery_settings, config_for, database_url, env_list, env_str
 from core.app import create_app
 from core.extensions import db
 
@@ -86,3 +87,26 @@ def test_unknown_environment_name_is_refused():
 def test_lists_are_comma_separated(monkeypatch):
     monkeypatch.setenv("CORS_ORIGINS", "https://a.example, https://b.example,")
     assert env_list("CORS_ORIGINS") == ["https://a.example", "https://b.example"]
+
+
+@pytest.mark.parametrize("configured", [1.1, 2.5, None])
+def test_postgresql_connections_price_random_pages_as_configured(database_uri, configured):
+    """Every connection the app opens plans with DATABASE_RANDOM_PAGE_COST, after a rollback too
+    (it is set at connect and committed); None ("server") leaves the server's own setting."""
+    if not database_uri.startswith("postgresql"):
+        pytest.skip("a PostgreSQL planner setting")
+    server = sa.create_engine(database_uri)
+    with server.connect() as connection:
+        servers_own = connection.exec_driver_sql("SHOW random_page_cost").scalar()
+    server.dispose()
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_uri, DATABASE_RANDOM_PAGE_COST=configured)
+    with app.app_context(), db.engine.connect() as connection:  # the engine's own, not the tests' session
+        seen = [connection.exec_driver_sql("SHOW random_page_cost").scalar()]
+        connection.rollback()
+        seen.append(connection.exec_driver_sql("SHOW random_page_cost").scalar())
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose()
+    expected = servers_own if configured is None else f"{configured:g}"
+    assert seen == [expected, expected]
+    assert configured is None or servers_own != expected  # the server's own is 4: the setting is ours
