@@ -17,7 +17,7 @@ ROUNDS, LOADS = 15, 10
 
 def marshmallow_loop_schema() -> SegmentBatchSchema:
     """The same batch schema, its messages loaded by marshmallow's own field loop."""
-    plain_message = type("PlainSegmentMessageSchema", (SegmentMessageSchema,), {"_lean_fields": None})
+    plain_message = SegmentMessageSchema.with_marshmallow_loop()
     batch = SegmentBatchSchema._declared_fields["batch"]
     nested = fields.List(fields.Nested(plain_message), required=True, validate=batch.validators)
     return type("PlainSegmentBatchSchema", (SegmentBatchSchema,), {"batch": nested})()

@@ -104,6 +104,11 @@ class LeanFieldLoop(BaseSchema):
             )
         return loaded
 
+    @classmethod
+    def with_marshmallow_loop(cls) -> type:
+        """The same schema loading through marshmallow's own loop (to compare the two)."""
+        return type(f"Plain{cls.__name__}", (cls,), {"_lean_fields": None})
+
     @cached_property
     def _lean_fields(self) -> dict | None:
         """{data key: (result key, field)}; None when a result key is dotted (marshmallow nests it)."""
