@@ -71,27 +71,28 @@ class LeadPageSchema(page_schema(LeadSchema)):
 
 
 def lead_json(lead) -> dict:
-    member = lead.member
+    """A listed lead (leads.services.ranking.LeadItem) in LeadSchema's shape, read off its page row."""
+    row = lead.row
     return {
-        "id": lead.id,
+        "id": row.id,
         "member": {
-            "id": member.id,
-            "email": member.email,
-            "display_name": member.display_name,
-            "member_type": member.member_type,
-            "organization": member.organization,
-            "job_title": member.job_title,
+            "id": row.member_id,
+            "email": row.email,
+            "display_name": row.display_name,
+            "member_type": row.member_type,
+            "organization": row.organization,
+            "job_title": row.job_title,
         },
-        "email": member.email,
+        "email": row.email,
         "score": float(lead.current_score),
         "engagement": float(lead.engagement),
         "fit": float(lead.fit),
-        "stage": lead.stage,
-        "owner_id": lead.owner_id,
-        "organization": lead.score.organization,
-        "created_at": moment(lead.created_at),
-        "claimed_at": moment(lead.claimed_at),
-        "last_activity_at": moment(lead.last_activity_at),
+        "stage": row.stage,
+        "owner_id": row.owner_id,
+        "organization": row.organization,
+        "created_at": moment(row.created_at),
+        "claimed_at": moment(row.claimed_at),
+        "last_activity_at": moment(row.last_activity_at),
     }
 
 

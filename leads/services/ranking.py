@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 from functools import lru_cache
+from operator import itemgetter
 from types import SimpleNamespace
 
 import sqlalchemy as sa
@@ -90,6 +91,7 @@ RANK_BASE = (
     .where(MemberScore.stage == "lead")
 )
 RANK_ORDER = (MemberScore.engagement_sum.desc(), MemberScore.member_id.desc())
+IN_INDEX_ORDER = itemgetter(2, 1)  # (S, member id) of a RANK_BASE row
 
 
 def ranked_rows(filters: dict, factor: float, boundary: list | None, limit: int) -> list[tuple]:
@@ -110,7 +112,7 @@ def ranked_rows(filters: dict, factor: float, boundary: list | None, limit: int)
         fetched[row.fit].append(row)
     rows = []
     for level, stmt in zip(levels, streams, strict=True):
-        chunk = sorted(fetched[level], key=lambda r: (r.engagement_sum, r.member_id), reverse=True)
+        chunk = sorted(fetched[level], key=IN_INDEX_ORDER, reverse=True)
         rows += level_rows(stmt, factor, last, limit, chunk)
     return sorted(rows, reverse=True)[:limit]
 
@@ -253,42 +255,52 @@ PAGE_OF_IDS = {
 }
 
 
-def load_leads(rows: list[tuple], factor: float) -> list[SimpleNamespace]:
-    """The leads of ranked rows (score, member_id, lead_id, S, fit), in their order, with the
-    attributes LeadSchema and the console's list read (plain objects, not ORM ones)."""
+def load_leads(rows: list[tuple], factor: float) -> list[LeadItem]:
+    """The leads of ranked rows (score, member_id, lead_id, S, fit), in their order, as LeadItems
+    over one page statement's rows (no ORM objects)."""
     connection = db.session.connection()
     page_of_ids = PAGE_OF_IDS[connection.dialect.name]
     found = connection.execute(page_of_ids, {"ids": [r[2] for r in rows]}).all() if rows else []
     by_id = {row.id: row for row in found}
-    return [lead_item(by_id[lead_id], score, s * factor, fit) for score, _, lead_id, s, fit in rows]
+    return [LeadItem(by_id[lead_id], score, s * factor, fit) for score, _, lead_id, s, fit in rows]
 
 
-def lead_item(row, score: float, engagement: float, fit: float) -> SimpleNamespace:
-    member = SimpleNamespace(
-        id=row.member_id,
-        email=row.email,
-        display_name=row.display_name,
-        member_type=row.member_type,
-        organization=row.organization,
-        job_title=row.job_title,
-        company=row.company,
-    )
-    owner = SimpleNamespace(id=row.owner_id, display_name=row.owner_name, email=row.owner_email)
-    return SimpleNamespace(
-        id=row.id,
-        member_id=row.member_id,
-        member=member,
-        current_score=score,
-        engagement=engagement,
-        fit=fit,
-        stage=row.stage,
-        owner_id=row.owner_id,
-        owner=None if row.owner_id is None else owner,
-        score=SimpleNamespace(organization=row.organization),
-        created_at=row.created_at,
-        claimed_at=row.claimed_at,
-        last_activity_at=row.last_activity_at,
-    )
+class LeadItem:
+    """A listed lead: the attributes LeadSchema, the console's list and the CSV export read, over
+    its PAGE row. One object per lead; the member, owner and score views are made only when read
+    (the list's JSON reads the row itself: leads.schemas.leads.lead_json)."""
+
+    __slots__ = ("row", "current_score", "engagement", "fit")
+
+    def __init__(self, row: sa.Row, score: float, engagement: float, fit: float) -> None:
+        self.row, self.current_score, self.engagement, self.fit = row, score, engagement, fit
+
+    id = property(lambda self: self.row.id)
+    member_id = property(lambda self: self.row.member_id)
+    stage = property(lambda self: self.row.stage)
+    owner_id = property(lambda self: self.row.owner_id)
+    created_at = property(lambda self: self.row.created_at)
+    claimed_at = property(lambda self: self.row.claimed_at)
+    last_activity_at = property(lambda self: self.row.last_activity_at)
+
+    @property
+    def member(self) -> SimpleNamespace:
+        row = self.row
+        return SimpleNamespace(
+            id=row.member_id, email=row.email, display_name=row.display_name, member_type=row.member_type,
+            organization=row.organization, job_title=row.job_title, company=row.company,
+        )  # fmt: skip
+
+    @property
+    def owner(self) -> SimpleNamespace | None:
+        row = self.row
+        if row.owner_id is None:
+            return None
+        return SimpleNamespace(id=row.owner_id, display_name=row.owner_name, email=row.owner_email)
+
+    @property
+    def score(self) -> SimpleNamespace:
+        return SimpleNamespace(organization=self.row.organization)
 
 
 def recent_leads(*, limit: int, cursor: str | None, **filters):
