@@ -6,6 +6,8 @@ import a tasks module, so tasks can import services without an import circle.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
@@ -27,6 +29,14 @@ def enqueue_after_commit(task_name: str, *args, **kwargs) -> None:
     tasks must be safe to run twice."""
     row = outbox.add_task(task_name, args, kwargs)
     db.session().info.setdefault(PENDING_KEY, []).append(row)
+
+
+def enqueue_later(task_name: str, *args, due_in: timedelta, **kwargs) -> None:
+    """Run the task once `due_in` has passed, not sooner: an outbox row written in this transaction
+    that the periodic sweep sends when due (nothing is sent after the commit). Unlike a broker's
+    countdown, the wait survives the broker being down when it is asked for, or restarting empty
+    before it is due."""
+    outbox.add_task(task_name, args, kwargs, due_in=due_in)
 
 
 def enqueue_once_after_commit(task_name: str, *args, **kwargs) -> None:

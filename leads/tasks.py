@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import sqlalchemy as sa
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
 from core.extensions import db
+from core.tasks import enqueue_later
 from leads.services import assignment, webhooks
 from leads.services import rescore as rescoring
 
@@ -41,11 +43,13 @@ def backoff(retries: int) -> int:
     return min(RETRY_BASE_SECONDS * 2**retries, RETRY_MAX_SECONDS)
 
 
-@shared_task(bind=True, name=webhooks.DELIVER_WEBHOOK_TASK, max_retries=MAX_DELIVERY_RETRIES)
-def deliver_webhook(self, delivery_id: int) -> None:
-    """One signed POST; on failure retried with exponential backoff (in-process mode: once, replayable).
+@shared_task(bind=True, name=webhooks.DELIVER_WEBHOOK_TASK)
+def deliver_webhook(self, delivery_id: int, retry: int = 0) -> None:
+    """One signed POST; on failure tried again after an exponential backoff, MAX_DELIVERY_RETRIES
+    times (in-process mode: once, replayable). The next try is an outbox row committed with this
+    attempt (core.tasks.enqueue_later), not a broker countdown, which a Redis restart would lose.
     Its queue and time limits are set in config (task_routes, task_annotations)."""
-    final = self.request.is_eager or self.request.retries >= MAX_DELIVERY_RETRIES
+    final = self.request.is_eager or retry >= MAX_DELIVERY_RETRIES
     outgoing = webhooks.prepare_delivery(delivery_id)
     db.session.commit()  # no transaction (on SQLite, the write lock) held while a receiver answers
     if outgoing is None:
@@ -54,10 +58,10 @@ def deliver_webhook(self, delivery_id: int) -> None:
         outcome = webhooks.send_delivery(outgoing)
     except SoftTimeLimitExceeded as exc:  # past the attempt's own deadline, e.g. a resolver that hangs
         outcome = webhooks.Outcome(None, webhooks.describe(exc), 0)
-    done = webhooks.record_attempt(delivery_id, outcome, final=final)
+    if not webhooks.record_attempt(delivery_id, outcome, final=final):
+        due_in = timedelta(seconds=backoff(retry))
+        enqueue_later(webhooks.DELIVER_WEBHOOK_TASK, delivery_id, retry=retry + 1, due_in=due_in)
     db.session.commit()
-    if not done:
-        raise self.retry(countdown=backoff(self.request.retries))
 
 
 @shared_task(name="leads.check_claim_sla")

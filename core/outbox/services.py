@@ -26,8 +26,9 @@ class Claimed(NamedTuple):
     kwargs: dict
 
 
-def add_task(task_name: str, args: tuple, kwargs: dict) -> OutboxTask:
-    row = OutboxTask(task_name=task_name, args=list(args), kwargs=dict(kwargs), available_at=utcnow() + GRACE)
+def add_task(task_name: str, args: tuple, kwargs: dict, *, due_in: timedelta = GRACE) -> OutboxTask:
+    """A row the sweep may take once `due_in` has passed (by default the after-commit send's grace)."""
+    row = OutboxTask(task_name=task_name, args=list(args), kwargs=dict(kwargs), available_at=utcnow() + due_in)
     db.session.add(row)
     return row
 

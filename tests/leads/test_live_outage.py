@@ -100,3 +100,36 @@ def test_work_deferred_while_redis_is_down_is_done_once_it_is_back(
         time.sleep(3 * SWEEP_SECONDS)  # a few more sweeps: nothing is sent twice
         assert committed(app, pending) == 0
     assert [r["body"].count(b'"lead.qualified"') for r in receiver.requests] == [1]
+
+
+def test_a_webhook_retry_outlives_a_redis_restart_before_it_is_due(
+    app, auth, database_uri, own_redis, receiver, private_webhooks, tmp_path
+):
+    """The receiver fails the first try; Redis restarts empty (it keeps nothing on disk) before the
+    retry is due. The retry waits in the database, not in the broker, so it is still made."""
+    env = production_env(
+        database_uri, CELERY_BROKER_URL=f"{own_redis.url}/0", RATELIMIT_STORAGE_URI=f"{own_redis.url}/1",
+        WEBHOOK_ALLOW_PRIVATE_URLS="true", OUTBOX_SWEEP_SECONDS=str(SWEEP_SECONDS),
+    )  # fmt: skip
+    with app.app_context():
+        install_rules(RULES)
+        create_webhook(receiver.url, ["lead.qualified"], actor_id=None)
+        db.session.commit()
+    ingest_token = auth.token(auth.member("marketer"), "ingest")["Authorization"].removeprefix("Bearer ")
+    receiver.statuses = [503]
+
+    def attempts():
+        return db.session.scalar(sa.select(WebhookDelivery.attempt_count))
+
+    def delivered():
+        return db.session.scalar(sa.select(WebhookDelivery.status)) == "succeeded"
+
+    beat = ("--beat", "--schedule", str(tmp_path / "beat-schedule"), "--concurrency=1", "--loglevel=WARNING")
+    with gunicorn(env) as server, worker(env, *beat):
+        batch = requests.post(f"{server}/api/v1/segment/v1/batch", json=QUALIFYING, auth=(ingest_token, ""), timeout=30)
+        assert batch.status_code == 200
+        assert wait_until(lambda: committed(app, attempts) == 1, timeout=60, interval=0.02)
+        own_redis.stop()  # within the retry's 2 s backoff
+        own_redis.start()
+        assert wait_until(lambda: committed(app, delivered), timeout=60)
+    assert [r["body"].count(b'"lead.qualified"') for r in receiver.requests] == [1, 1]

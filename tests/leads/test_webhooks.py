@@ -2,6 +2,7 @@
 
 import socket
 import time
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -11,12 +12,15 @@ from standardwebhooks import Webhook as Verifier
 
 from core.extensions import db
 from core.models import utcnow
+from core.outbox import services as outbox
+from core.outbox.models import OutboxTask
+from core.tasks import pending_rows
 from leads.models import WebhookDelivery
 from leads.services import webhooks
 from leads.services.scoring import record_activity
 from leads.services.webhook_transport import DeliveryAdapter
 from leads.services.webhooks import publish
-from leads.tasks import backoff, deliver_webhook
+from leads.tasks import MAX_DELIVERY_RETRIES, backoff, deliver_webhook
 from tests.factories import MemberFactory
 from tests.leads.conftest import RULES, RawReceiver, install_rules
 from tests.leads.factories import WebhookFactory
@@ -394,3 +398,39 @@ def test_a_webhook_another_transaction_made_is_seen_by_the_next_one(app, private
         WebhookFactory(url="http://127.0.0.1:9/hook", event_list="lead.qualified", allow_private=True)
         db.session.commit()  # the transaction that read no subscriptions ends
         assert len(publish("lead.qualified", {"lead_id": 2})) == 1
+
+
+def retry_rows() -> list:
+    """The outbox rows of delivery retries (publish's own row, for the first send, has no retry)."""
+    rows = db.session.scalars(sa.select(OutboxTask).order_by(OutboxTask.id))
+    return [row for row in rows if "retry" in row.kwargs]
+
+
+def test_a_failed_attempt_leaves_its_next_try_in_the_outbox_due_after_the_backoff(app_ctx, private_webhooks, receiver):
+    """The worker's retry is a database row committed with the attempt, which the sweep sends when
+    due: no broker holds the countdown (a Redis restart would lose it; test_live_outage)."""
+    WebhookFactory(url=receiver.url, event_list="lead.qualified", allow_private=True)
+    [delivery] = publish("lead.qualified", {"lead_id": 1})  # flushed only: the task is run by hand below
+    receiver.statuses = [503, 503]
+    before = utcnow()
+    deliver_webhook(delivery.id, retry=3)  # called as a worker runs it (not eagerly)
+    [row] = retry_rows()
+    assert (row.task_name, row.args, row.kwargs) == ("leads.deliver_webhook", [delivery.id], {"retry": 4})
+    assert before + timedelta(seconds=backoff(3)) <= row.available_at <= utcnow() + timedelta(seconds=backoff(3))
+    assert row not in pending_rows(db.session)  # the commit does not send it
+    db.session.expire_all()
+    assert db.session.get(WebhookDelivery, delivery.id).status == "retrying"
+    assert row.id not in [claimed.id for claimed in outbox.claim()]  # not due yet: the sweep leaves it
+    row.available_at = utcnow() - timedelta(seconds=1)
+    db.session.flush()
+    assert row.id in [claimed.id for claimed in outbox.claim()]  # due: the sweep takes it
+
+
+def test_the_last_try_fails_the_delivery_and_leaves_no_next_one(app_ctx, private_webhooks, receiver):
+    WebhookFactory(url=receiver.url, event_list="lead.qualified", allow_private=True)
+    [delivery] = publish("lead.qualified", {"lead_id": 1})
+    receiver.statuses = [503]
+    deliver_webhook(delivery.id, retry=MAX_DELIVERY_RETRIES)
+    db.session.expire_all()
+    assert db.session.get(WebhookDelivery, delivery.id).status == "failed"
+    assert retry_rows() == []
