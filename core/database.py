@@ -1,5 +1,6 @@
 """Engine tuning that the embedded SQLite default needs to serve several workers, the dialect's
-INSERT ... ON CONFLICT on the two backends Peerloop runs on, and reads kept for one transaction."""
+INSERT ... ON CONFLICT on the two backends Peerloop runs on, IN lists as arrays on PostgreSQL, and
+reads kept for one transaction."""
 
 import sqlite3
 
@@ -21,6 +22,14 @@ def upsert_statement(table: sa.Table, bind: sa.Connection | None = None):
 def dialect_insert(table: sa.Table, dialect: str):
     """The INSERT of the dialect named (postgresql or sqlite), for statements built once."""
     return (postgresql if dialect == "postgresql" else sqlite).insert(table)
+
+
+def among(column, values: list):
+    """column IN values: on PostgreSQL one array parameter (= ANY), whose SQL is the same whatever
+    the count (an expanding IN renders and converts a placeholder per value on every execution)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == sa.any_(sa.bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
+    return column.in_(values)
 
 
 TRANSACTION_READS = "peerloop_transaction_reads"

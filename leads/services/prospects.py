@@ -63,7 +63,7 @@ def merge_prospect(prospect_id: int, member_id: int) -> None:
     score_stored_activities(ids)
     if has_lead:
         ensure_score_row(db.session.get(Member, member_id))
-        set_member_stages([member_id], "lead")
+        set_member_stages({member_id: "lead"})
         lead = db.session.scalar(sa.select(Lead).where(Lead.member_id == member_id))
         stages.mark_recyclable(member_id, lead.closed_at if lead.stage in RECYCLABLE_STAGES else None)
 

@@ -11,6 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from core.accounts.models import Member
+from core.database import among
 from core.extensions import db
 from core.models import UTCDateTime, utcnow
 from leads.models import Activity, DailyCount, MemberScore
@@ -95,7 +96,7 @@ def store_activity(row: dict, member=None) -> int | None:
 
 
 def member_facts(member_ids: list[int]) -> dict[int, sa.Row]:
-    rows = db.session.execute(MEMBER_FACTS.where(Member.id.in_(member_ids))) if member_ids else []
+    rows = db.session.execute(MEMBER_FACTS.where(among(Member.id, member_ids))) if member_ids else []
     return {row.id: row for row in rows}
 
 
@@ -107,7 +108,7 @@ def lock_scores(member_ids: list[int]) -> None:
         return
     current_rules(for_scoring=True)  # the same lock order as score_activities: rules first
     db.session.execute(
-        sa.select(MemberScore.member_id).where(MemberScore.member_id.in_(ids)).order_by(MemberScore.member_id)
+        sa.select(MemberScore.member_id).where(among(MemberScore.member_id, ids)).order_by(MemberScore.member_id)
         .with_for_update()
     )  # fmt: skip
 

@@ -11,7 +11,7 @@ from flask import current_app
 
 from core.accounts.models import Member
 from core.caller import keyed_hash
-from core.database import upsert_statement
+from core.database import among, upsert_statement
 from core.errors import ValidationFailed
 from core.extensions import db
 from core.signals import REFERRAL_SIGNUP, REFERRALS, activity_recorded
@@ -213,12 +213,36 @@ def record_conversions(
     `currency`, given by whoever won it: one member per call in practice) is credited with the
     same shares.
     """
-    if kind not in LATER_KINDS:
-        raise ValidationFailed(f"kind must be one of {', '.join(LATER_KINDS)}.", field="kind")
-    stmt = sa.select(Conversion).where(Conversion.member_id.in_(sorted(set(member_ids))), Conversion.kind == "signup")
-    signups = {conversion.member_id: conversion for conversion in db.session.scalars(stmt)} if member_ids else {}
-    if not signups:
+    record_conversions_of_kinds({kind: member_ids}, occurred_at, revenue_minor=revenue_minor, currency=currency)
+
+
+def record_conversions_of_kinds(
+    member_ids_by_kind: dict[str, list[int]],
+    occurred_at: datetime,
+    *,
+    revenue_minor: int | None = None,
+    currency: str | None = None,
+) -> None:
+    """record_conversions for several kinds at once (say, a batch's newly engaged members and its
+    new leads): the signups of them all are read in one statement."""
+    for kind in member_ids_by_kind:
+        if kind not in LATER_KINDS:
+            raise ValidationFailed(f"kind must be one of {', '.join(LATER_KINDS)}.", field="kind")
+    everyone = sorted({member_id for ids in member_ids_by_kind.values() for member_id in ids})
+    if not everyone:
         return
+    stmt = sa.select(Conversion).where(among(Conversion.member_id, everyone), Conversion.kind == "signup")
+    signups = {conversion.member_id: conversion for conversion in db.session.scalars(stmt)}
+    for kind, member_ids in member_ids_by_kind.items():
+        referred = {member_id: signups[member_id] for member_id in member_ids if member_id in signups}
+        if referred:
+            convert(referred, kind, occurred_at, revenue_minor=revenue_minor, currency=currency)
+
+
+def convert(
+    signups: dict[int, Conversion], kind: str, occurred_at: datetime, *, revenue_minor: int | None, currency: str | None
+) -> None:
+    """The `kind` conversions of referred members (their signups by member id), with credit and rewards."""
     deal = kind == "customer" and revenue_minor is not None
     rows = [
         {

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import aliased
 
 from core.accounts.models import Member
+from core.database import among
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 from core.pagination import paginate
@@ -100,13 +100,6 @@ def group_labels(group_by: str, keys: list[str]) -> dict[str, str]:
     name = Member.display_name if model is Member else Campaign.name
     rows = db.session.connection().execute(sa.select(model.id, name).where(among(model.id, [int(key) for key in keys])))
     return {str(id_): label for id_, label in rows.all()}
-
-
-def among(column, values: list):
-    """column IN values; one array parameter on PostgreSQL (thousands of placeholders cost more)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return column == sa.any_(sa.bindparam("values", values, type_=postgresql.ARRAY(column.type)))
-    return column.in_(values)
 
 
 def funnel(*, start: datetime, end: datetime, include_flagged: bool = False) -> dict:

@@ -216,8 +216,11 @@ def test_product_filter_and_recent_pages(app, auth, leads):
 
 def test_conversions_are_reported_to_referrals(app, auth, leads, monkeypatch):
     calls = []
-    record = lambda member_ids, kind, at, **deal: calls.append((kind, deal) if any(deal.values()) else kind)  # noqa: E731
-    monkeypatch.setattr("referrals.services.conversions.record_conversions", record)
+
+    def record(ids_by_kind, at, **deal):
+        calls.extend((kind, deal) if any(deal.values()) else kind for kind, ids in ids_by_kind.items() if ids)
+
+    monkeypatch.setattr("referrals.services.conversions.record_conversions_of_kinds", record)
     seller = auth.client("sales")
     seller.post(f"/api/v1/leads/{leads[0]}/claim")
     seller.patch(f"/api/v1/leads/{leads[0]}", json={"status": "sql"})
