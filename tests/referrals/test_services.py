@@ -10,7 +10,12 @@ from core.errors import ValidationFailed
 from core.extensions import db
 from core.models import utcnow
 from referrals.models import Conversion, Credit
-from referrals.services.conversions import attribute_signup, discovery_path, record_conversion
+from referrals.services.conversions import (
+    attribute_signup,
+    discovery_path,
+    record_conversion,
+    record_conversions_of_kinds,
+)
 from tests.factories import MemberFactory
 from tests.referrals.factories import CampaignFactory, ClickFactory
 
@@ -98,6 +103,24 @@ def test_lead_and_customer_get_the_signups_credit(referred):
     assert credit_total(member.id, "lead") == credit_total(member.id, "signup")
     assert set(credit_total(member.id, "lead").values()) == {1_000_000}
     assert credit_total(member.id, "engaged") == {}
+
+
+def test_several_kinds_at_once_are_what_one_call_per_kind_records(referred):
+    """A batch's newly engaged members and its new leads in one call (one read of the signups)."""
+    member = referred[0]
+    other = MemberFactory()
+    attribute_signup(other, visitor_id=ClickFactory(days_ago=2).visitor_id)
+    nobody = MemberFactory()  # not referred: ignored
+    record_conversions_of_kinds({"engaged": [member.id, other.id, nobody.id], "lead": [member.id]}, utcnow())
+    assert (kinds(member.id), kinds(other.id), kinds(nobody.id)) == (
+        ["signup", "engaged", "lead"],
+        ["signup", "engaged"],
+        [],
+    )
+    assert credit_total(member.id, "lead") == credit_total(member.id, "signup")
+    assert credit_total(member.id, "engaged") == credit_total(other.id, "engaged") == {}
+    with pytest.raises(ValidationFailed):
+        record_conversions_of_kinds({"engaged": [member.id], "won": [member.id]}, utcnow())
 
 
 def test_conversions_of_unreferred_members_are_ignored(app_ctx):
