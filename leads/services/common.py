@@ -52,8 +52,9 @@ def insert_rows(table: sa.Table, rows: list[dict]):
 
 
 def given_rows(rows: list[dict], types: dict):
-    """PostgreSQL: `rows` as a table named `given` with columns of `types`, sent as one JSON parameter."""
-    encoded = json.dumps([{key: row[key] for key in types} for row in rows], default=json_value, separators=(",", ":"))
+    """PostgreSQL: `rows` as a table named `given` with columns of `types`, sent as one JSON parameter
+    (json_to_recordset reads the keys `types` names and ignores any other, so rows go as they are)."""
+    encoded = json.dumps(rows, default=json_value, separators=(",", ":"))
     return (
         sa.func.json_to_recordset(sa.cast(sa.literal(encoded, sa.Text), postgresql.JSON))
         .table_valued(*(sa.column(key, type_) for key, type_ in types.items()))
