@@ -75,6 +75,8 @@ def current_rules(*, for_scoring: bool = False, for_update: bool = False) -> Sco
     rescore's swap (which locks it for update) never interleaves with an incremental update;
     scoring also re-bases the epoch when it has grown old (under an exclusive lock, taken first)."""
     stmt = sa.select(ScoringRules).where(ScoringRules.id == RULES_ID)
+    if for_scoring and not for_update:
+        return rules_for_scoring(stmt)
     rules = db.session.scalar(stmt)
     if rules is None:
         values = {"config": DEFAULT_RULES, "epoch_days": DEFAULT_EPOCH_DAYS, "updated_at": utcnow()}
@@ -82,18 +84,36 @@ def current_rules(*, for_scoring: bool = False, for_update: bool = False) -> Sco
         rules = db.session.scalar(stmt)
     if for_update:
         return db.session.scalar(stmt.with_for_update().execution_options(populate_existing=True))
-    if not for_scoring:
-        return rules
-    if epoch_is_old(rules):
+    return rules
+
+
+# What scoring needs to know before it locks the rules: whether the epoch must move first.
+EPOCH_STATE = sa.select(ScoringRules.epoch_days, ScoringRules.active_config["half_life_days"].as_float()).where(
+    ScoringRules.id == RULES_ID
+)
+
+
+def rules_for_scoring(stmt: sa.Select) -> ScoringRules:
+    """The rules under a shared lock, read fresh. The epoch is checked first by a plain read of two
+    numbers: re-basing needs the exclusive lock, taken before any shared one (two batches holding
+    the shared lock and both asking for the exclusive one would deadlock)."""
+    state = db.session.execute(EPOCH_STATE).one_or_none()
+    if state is None:
+        current_rules()  # made on first use
+    elif past_rebase(*state):
         rules = db.session.scalar(stmt.with_for_update().execution_options(populate_existing=True))
         if epoch_is_old(rules):
             rebase_epoch(rules)
-    return db.session.scalar(stmt.with_for_update(read=True))
+    return db.session.scalar(stmt.with_for_update(read=True).execution_options(populate_existing=True))
 
 
 def epoch_is_old(rules: ScoringRules, at: datetime | None = None) -> bool:
-    elapsed = days_since_unix(at or utcnow()) - rules.epoch_days
-    return elapsed / rules.active_config["half_life_days"] > REBASE_AFTER_HALF_LIVES
+    return past_rebase(rules.epoch_days, rules.active_config["half_life_days"], at)
+
+
+def past_rebase(epoch_days: float, half_life_days: float, at: datetime | None = None) -> bool:
+    elapsed = days_since_unix(at or utcnow()) - epoch_days
+    return elapsed / half_life_days > REBASE_AFTER_HALF_LIVES
 
 
 def rebase_epoch(rules: ScoringRules) -> None:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from core.extensions import db
 from core.models import utcnow
 from core.signals import activity_recorded
-from leads.models import Activity, Lead, MemberScore
+from leads.models import Activity, Lead, MemberScore, ScoringRules
 from leads.services.announcements import lead_qualified
 from leads.services.common import days_since_unix
 from leads.services.points import scored_activities
@@ -166,3 +166,18 @@ def test_the_epoch_is_rebased_past_128_half_lives(app_ctx, half_lives, rebased):
     record_activity(member.id, "post_created", utcnow(), source="community")
     assert (rules.epoch_days != epoch) is rebased
     assert db.session.get(MemberScore, member.id).engagement_sum * decay_factor(rules) == pytest.approx(3.0, rel=1e-6)
+
+
+def test_scoring_reads_the_rules_as_they_are_when_it_locks_them(app_ctx):
+    """Rules loaded earlier in the transaction, then changed underneath (as a rescore's swap commits
+    between a batch's first read and its lock): scoring must not keep the stale copy."""
+    rules = current_rules()
+    epoch = rules.epoch_days
+    swapped = {**copy.deepcopy(rules.active_config), "half_life_days": 7.0}
+    db.session.execute(
+        sa.update(ScoringRules)
+        .values(epoch_days=epoch + 3.0, active_config=swapped)
+        .execution_options(synchronize_session=False)
+    )
+    locked = current_rules(for_scoring=True)
+    assert (locked.epoch_days, locked.active_config["half_life_days"]) == (epoch + 3.0, 7.0)
