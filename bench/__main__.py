@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from importlib import import_module
 from pathlib import Path
 
-from bench.harness import ROOT, database_url, make_app, recreate_database
+from bench.harness import ROOT, database_url, make_app, recreate_database, release
 
 MEASURES = ["redirect", "ingestion", "scoring", "top_leads", "rescore", "attribution", "backtest"]
 # Measures whose cost does not depend on a population size: run once, at the largest scale asked for.
@@ -105,14 +105,6 @@ def print_growth(items) -> None:
 def plan(measures: list[str], scales: list[float]) -> list[tuple[str, float]]:
     largest = max(scales)
     return [(name, scale) for scale in sorted(scales) for name in measures if name not in UNSCALED or scale == largest]
-
-
-def release(app) -> None:
-    """Close the measure's pooled connections before the next measure drops the database."""
-    from core.extensions import db
-
-    with app.app_context():
-        db.engine.dispose()
 
 
 def main(argv=None) -> int:

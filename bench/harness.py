@@ -84,6 +84,14 @@ def recreate_database(url: str) -> None:
         admin.dispose()
 
 
+def release(app) -> None:
+    """Close the measure's pooled connections before its database is dropped or copied."""
+    from core.extensions import db
+
+    with app.app_context():
+        db.engine.dispose()
+
+
 BENCH_SITE_URL = "http://127.0.0.1:5000"  # production needs one; links point here
 
 

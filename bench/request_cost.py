@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import make_url
 
 from bench import ingestion, top_leads
-from bench.harness import admin_engine, database_url, drop_and_create, make_app, recreate_database, say
+from bench.harness import admin_engine, database_url, drop_and_create, make_app, recreate_database, release, say
 from bench.populate import staff_token
 
 WARM = 10
@@ -65,9 +65,7 @@ def segment_batches(n: int) -> list[tuple[str, str, str | None]]:
 
 WORKLOADS = {
     "ingest": Workload(lambda url: ingestion.build(url, 10_000), "marketer", "ingest", segment_batches),
-    "list": Workload(
-        lambda url: top_leads.build(url, 100_000), "sales", "read", lambda n: [("GET", top_leads.PATH, None)] * n
-    ),
+    "list": Workload(lambda url: top_leads.build(url, 100_000), "sales", "read", top_100_lists),
 }
 
 
@@ -89,13 +87,6 @@ def template_exists(url: str, name: str) -> bool:
             return connection.exec_driver_sql(query, (template_of(url, name),)).first() is not None
     finally:
         admin.dispose()
-
-
-def release(app) -> None:
-    from core.extensions import db
-
-    with app.app_context():
-        db.engine.dispose()
 
 
 def one_run(url: str, name: str, requests: list) -> tuple[float, float]:

@@ -44,16 +44,28 @@ def committed(app, query):
             db.session.remove()
 
 
-def test_work_deferred_while_redis_is_down_is_done_once_it_is_back(
-    app, auth, database_uri, own_redis, receiver, private_webhooks, tmp_path
-):
-    env = production_env(
-        database_uri, CELERY_BROKER_URL=f"{own_redis.url}/0", RATELIMIT_STORAGE_URI=f"{own_redis.url}/1",
-        WEBHOOK_ALLOW_PRIVATE_URLS="true", OUTBOX_SWEEP_SECONDS=str(SWEEP_SECONDS),
-    )  # fmt: skip
+def deployment(app, database_uri: str, own_redis, receiver) -> dict:
+    """The served processes' settings on the test's own Redis, rules under which QUALIFYING makes a
+    lead, and a webhook for lead.qualified on the local receiver."""
     with app.app_context():
         install_rules(RULES)
         create_webhook(receiver.url, ["lead.qualified"], actor_id=None)
+        db.session.commit()
+    return production_env(
+        database_uri, CELERY_BROKER_URL=f"{own_redis.url}/0", RATELIMIT_STORAGE_URI=f"{own_redis.url}/1",
+        WEBHOOK_ALLOW_PRIVATE_URLS="true", OUTBOX_SWEEP_SECONDS=str(SWEEP_SECONDS),
+    )  # fmt: skip
+
+
+def delivered() -> bool:
+    return db.session.scalar(sa.select(WebhookDelivery.status)) == "succeeded"
+
+
+def test_work_deferred_while_redis_is_down_is_done_once_it_is_back(
+    app, auth, database_uri, own_redis, receiver, private_webhooks, tmp_path
+):
+    env = deployment(app, database_uri, own_redis, receiver)
+    with app.app_context():
         category_id = CategoryFactory().id
         db.session.commit()
     ingest_token = auth.token(auth.member("marketer"), "ingest")["Authorization"].removeprefix("Bearer ")
@@ -84,9 +96,6 @@ def test_work_deferred_while_redis_is_down_is_done_once_it_is_back(
     def content_erased():
         return db.session.get(Member, leaving.member_id).content_erased_at
 
-    def delivered():
-        return db.session.scalar(sa.select(WebhookDelivery.status)) == "succeeded"
-
     def pending():
         return db.session.scalar(sa.select(sa.func.count()).where(OutboxTask.sent_at.is_(None)))
 
@@ -107,22 +116,12 @@ def test_a_webhook_retry_outlives_a_redis_restart_before_it_is_due(
 ):
     """The receiver fails the first try; Redis restarts empty (it keeps nothing on disk) before the
     retry is due. The retry waits in the database, not in the broker, so it is still made."""
-    env = production_env(
-        database_uri, CELERY_BROKER_URL=f"{own_redis.url}/0", RATELIMIT_STORAGE_URI=f"{own_redis.url}/1",
-        WEBHOOK_ALLOW_PRIVATE_URLS="true", OUTBOX_SWEEP_SECONDS=str(SWEEP_SECONDS),
-    )  # fmt: skip
-    with app.app_context():
-        install_rules(RULES)
-        create_webhook(receiver.url, ["lead.qualified"], actor_id=None)
-        db.session.commit()
+    env = deployment(app, database_uri, own_redis, receiver)
     ingest_token = auth.token(auth.member("marketer"), "ingest")["Authorization"].removeprefix("Bearer ")
     receiver.statuses = [503]
 
     def attempts():
         return db.session.scalar(sa.select(WebhookDelivery.attempt_count))
-
-    def delivered():
-        return db.session.scalar(sa.select(WebhookDelivery.status)) == "succeeded"
 
     beat = ("--beat", "--schedule", str(tmp_path / "beat-schedule"), "--concurrency=1", "--loglevel=WARNING")
     with gunicorn(env) as server, worker(env, *beat):
